@@ -1,0 +1,1 @@
+"""The public, wasmtime-py-shaped API (re-exported by ``runtime``)."""

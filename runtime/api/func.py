@@ -1,0 +1,197 @@
+"""Func and Caller: calling into wasm, and wasm calling into Python.
+
+Every Func, wasm-defined or host, is a native ``FuncRef`` (code, context,
+signature id), so wasm code calls both the same way and tables can hold either.
+From Python, a call packs the arguments into a buffer of 64-bit words and goes
+through the entry trampoline of the function's signature (see
+``runtime.jit.trampolines``); results come back the same way, bit for bit.
+"""
+from __future__ import annotations
+
+import ctypes
+import weakref
+from typing import Any, Callable, Sequence
+
+from ..errors import WasmError
+from ..jit import abi
+from ..syntax import types as T
+from ..syntax.types import FuncSig
+from ..vm import callbacks
+from .store import Store
+from .types import FuncType
+from .values import Val
+
+_ENTRY_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
+_entry_fns: dict[int, Any] = {}
+
+
+def _entry_fn(addr: int):
+    fn = _entry_fns.get(addr)
+    if fn is None:
+        fn = _entry_fns[addr] = _ENTRY_TYPE(addr)
+    return fn
+
+
+class Caller:
+    """What a host function declared with ``access_caller=True`` receives first."""
+
+    def __init__(self, store: Store, vmctx_addr: int):
+        self._store = store
+        self._vmctx = vmctx_addr
+        self._valid = True
+
+    def data(self) -> Any:
+        return self._store.data()
+
+    def get(self, name: str) -> Any:
+        """An export of the calling instance, or None (also when called from Python)."""
+        if not self._valid:
+            raise WasmError("a Caller cannot be used after its host call returned")
+        inst = callbacks.instance_at(self._vmctx) if self._vmctx else None
+        return inst._exports.get(name) if inst is not None else None
+
+    def _invalidate(self) -> None:
+        self._valid = False
+
+
+class Func:
+    _store: Store
+    _sig: FuncSig
+
+    def __init__(self, store: Store, ty: FuncType, func: Callable[..., Any],
+                 access_caller: bool = False):
+        if not isinstance(store, Store):
+            raise TypeError("expected a Store")
+        if not isinstance(ty, FuncType):
+            raise TypeError("expected a FuncType")
+        if not callable(func):
+            raise TypeError("expected a callable")
+        sig = ty._sig
+        self._store = store
+        self._sig = sig
+        self._host = func
+        entry = _make_host_entry(weakref.ref(store), sig, func, access_caller)
+        hid = callbacks.register_host(entry)
+        weakref.finalize(self, callbacks.unregister_host, hid)
+        self._hostctx = (ctypes.c_uint64 * abi.HOSTCTX_SLOTS)(
+            store._ctx_addr, callbacks.HOST_CALLBACK_ADDR, hid)
+        self._ref = (ctypes.c_uint64 * abi.FUNCREF_SLOTS)(
+            store.engine._host_trampoline(sig), ctypes.addressof(self._hostctx),
+            store.engine._sig_id(sig))
+        self._ref_addr = ctypes.addressof(self._ref)
+        self._entry = None
+        self._host_entry = entry
+        store._funcs_by_ref[self._ref_addr] = self
+        store._owned.append(self)
+
+    @classmethod
+    def _wasm(cls, store: Store, sig: FuncSig, code: int, vmctx_addr: int, entry_addr: int) -> "Func":
+        f = cls.__new__(cls)
+        f._store = store
+        f._sig = sig
+        f._host = None
+        f._ref = (ctypes.c_uint64 * abi.FUNCREF_SLOTS)(code, vmctx_addr, store.engine._sig_id(sig))
+        f._ref_addr = ctypes.addressof(f._ref)
+        f._entry = _entry_fn(entry_addr)
+        store._funcs_by_ref[f._ref_addr] = f
+        return f
+
+    def type(self, store: Store) -> FuncType:
+        self._check_store(store)
+        return FuncType._from_sig(self._sig)
+
+    def _check_store(self, store: Any) -> None:
+        if store is not self._store:
+            if not isinstance(store, Store):
+                raise TypeError("expected a Store as the first argument")
+            raise WasmError("this Func belongs to another Store")
+
+    def _invoke(self, store: Store, words: list[int]) -> ctypes.Array:
+        """Run the function on a word buffer; return the buffer holding the results."""
+        sig = self._sig
+        buf = (ctypes.c_uint64 * max(len(sig.params), len(sig.results), 1))(*words)
+        if self._entry is None:  # a host function called from Python: same path as from wasm
+            status = self._host_entry(ctypes.addressof(buf))
+        else:
+            store._enter()
+            try:
+                status = self._entry(self._ref_addr, buf)
+            finally:
+                store._leave()
+        if status:
+            raise store._trap(status)
+        return buf
+
+    def __call__(self, store: Store, *params: Any) -> Any:
+        """Call with Python values; None, one value, or a list, as wasmtime-py does."""
+        self._check_store(store)
+        sig = self._sig
+        if len(params) != len(sig.params):
+            raise TypeError(f"expected {len(sig.params)} arguments for a function of type "
+                            f"{sig}, got {len(params)}")
+        to_word = store._to_word
+        buf = self._invoke(store, [to_word(t, v) for t, v in zip(sig.params, params)])
+        res = sig.results
+        if not res:
+            return None
+        if len(res) == 1:
+            return store._from_word(res[0], buf[0])
+        return [store._from_word(t, buf[i]) for i, t in enumerate(res)]
+
+    def call_vals(self, store: Store, vals: Sequence[Val]) -> list[Val]:
+        """Call with ``Val``s and get ``Val``s back: float bits (NaN payloads) survive exactly."""
+        self._check_store(store)
+        sig = self._sig
+        if len(vals) != len(sig.params):
+            raise TypeError(f"expected {len(sig.params)} arguments for a function of type "
+                            f"{sig}, got {len(vals)}")
+        words = []
+        for t, v in zip(sig.params, vals):
+            if not isinstance(v, Val):
+                raise TypeError(f"call_vals takes Val arguments, got {type(v).__name__}")
+            if v._kind != t:
+                raise TypeError(f"argument of type {T.valtype_name(v._kind)} where "
+                                f"{T.valtype_name(t)} is expected")
+            words.append(store._to_word(t, v))
+        buf = self._invoke(store, words)
+        return [store._val_from_word(t, buf[i]) for i, t in enumerate(sig.results)]
+
+
+def _make_host_entry(store_ref: "weakref.ref[Store]", sig: FuncSig, func: Callable[..., Any],
+                     access_caller: bool) -> Callable[[int], int]:
+    """The function the native host callback runs for one host Func."""
+    params, results = sig.params, sig.results
+    nwords = max(len(params), len(results), 1)
+
+    def entry(buf_addr: int) -> int:
+        store = store_ref()
+        if store is None:
+            return abi.TRAP_HOST
+        caller = None
+        try:
+            words = (ctypes.c_uint64 * nwords).from_address(buf_addr)
+            args = [store._from_word(t, words[i]) for i, t in enumerate(params)]
+            if access_caller:
+                caller = Caller(store, store._ctx[abi.SC_CALLER])
+                args.insert(0, caller)
+            out = func(*args)
+            if len(results) == 0:
+                if out is not None:
+                    raise TypeError(f"host function of type {sig} returned {out!r}, expected None")
+            elif len(results) == 1:
+                words[0] = store._to_word(results[0], out)
+            else:
+                if not isinstance(out, (list, tuple)) or len(out) != len(results):
+                    raise TypeError(f"host function of type {sig} must return "
+                                    f"{len(results)} values, got {out!r}")
+                for i, (t, v) in enumerate(zip(results, out)):
+                    words[i] = store._to_word(t, v)
+            return 0
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the Python caller
+            store._pending = exc
+            return abi.TRAP_HOST
+        finally:
+            if caller is not None:
+                caller._invalidate()
+
+    return entry

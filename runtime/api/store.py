@@ -1,0 +1,127 @@
+"""Store: the owner of all run-time state (instances, memories, tables, globals, host data).
+
+Everything created in a store lives as long as the store (as in wasmtime): the
+store holds strong references, generated code holds raw addresses.  A store may
+move between threads, but only one thread may be inside it at a time; a second
+thread entering raises ``StoreInUseError`` instead of corrupting the shared
+``StoreCtx`` (trap slot, stack limit, fuel).
+"""
+from __future__ import annotations
+
+import ctypes
+import threading
+from typing import Any
+
+from ..errors import StoreInUseError, Trap, WasmError
+from ..jit import abi
+from ..syntax import types as T
+from .engine import Engine
+from .values import Val, from_raw, to_raw, val_from_raw
+
+
+class Store:
+    def __init__(self, engine: Engine, data: Any = None):
+        if not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        self.engine = engine
+        self._data = data
+        self._ctx = (ctypes.c_uint64 * abi.STORECTX_SLOTS)()
+        self._ctx[abi.SC_EPOCH_PTR] = engine._epoch_addr
+        self._ctx[abi.SC_MAX_STACK] = engine._max_stack
+        self._ctx[abi.SC_EPOCH_DEADLINE] = engine._current_epoch()
+        self._ctx_addr = ctypes.addressof(self._ctx)
+        self._externs: list[Any] = []
+        self._funcs_by_ref: dict[int, Any] = {}
+        self._owned: list[Any] = []          # keeps instances, memories, tables, globals alive
+        self._pending: BaseException | None = None
+        self._guard = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+
+    # -- wasmtime-py API ---------------------------------------------------------
+    def data(self) -> Any:
+        return self._data
+
+    def set_fuel(self, fuel: int) -> None:
+        if not self.engine._codegen.fuel:
+            raise WasmError("fuel is not configured in this store (set Config.consume_fuel)")
+        if not isinstance(fuel, int) or fuel < 0:
+            raise ValueError(f"fuel must be a non-negative int, got {fuel!r}")
+        self._ctx[abi.SC_FUEL] = min(fuel, (1 << 63) - 1)
+
+    def get_fuel(self) -> int:
+        if not self.engine._codegen.fuel:
+            raise WasmError("fuel is not configured in this store (set Config.consume_fuel)")
+        left = ctypes.c_int64(self._ctx[abi.SC_FUEL]).value
+        return max(left, 0)
+
+    def set_epoch_deadline(self, ticks_after_current: int) -> None:
+        if not isinstance(ticks_after_current, int) or ticks_after_current < 0:
+            raise ValueError(f"ticks must be a non-negative int, got {ticks_after_current!r}")
+        self._ctx[abi.SC_EPOCH_DEADLINE] = min(
+            self.engine._current_epoch() + ticks_after_current, (1 << 64) - 1)
+
+    # -- entering wasm -------------------------------------------------------------
+    def _enter(self) -> None:
+        tid = threading.get_ident()
+        with self._guard:
+            if self._owner is not None and self._owner != tid:
+                raise StoreInUseError(
+                    "this Store is already running wasm on another thread; "
+                    "a Store may be used by one thread at a time")
+            self._owner = tid
+            self._depth += 1
+
+    def _leave(self) -> None:
+        with self._guard:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+
+    def _trap(self, code: int) -> BaseException:
+        """The exception for a non-zero trap status returned by an entry trampoline."""
+        if code == abi.TRAP_HOST:
+            exc, self._pending = self._pending, None
+            return exc if exc is not None else Trap("host function failed")
+        tc = abi.trap_from_native(code)
+        return Trap.from_code(tc) if tc is not None else Trap(f"unknown trap status {code}")
+
+    # -- values crossing the boundary ------------------------------------------------
+    def _to_word(self, t: int, v: Any) -> int:
+        if t == T.FUNCREF:
+            if isinstance(v, Val):
+                if v._kind != T.FUNCREF:
+                    raise TypeError(f"expected a funcref value, got {v!r}")
+                v = v._raw
+            if v is None:
+                return 0
+            ref = getattr(v, "_ref_addr", None)
+            if ref is None:
+                raise TypeError(f"expected a Func or None for a funcref, got {type(v).__name__}")
+            if v._store is not self:
+                raise WasmError("a Func from another Store cannot be used here")
+            return ref
+        if t == T.EXTERNREF:
+            if isinstance(v, Val):
+                if v._kind != T.EXTERNREF:
+                    raise TypeError(f"expected an externref value, got {v!r}")
+                v = v._raw
+            if v is None:
+                return 0
+            self._externs.append(v)
+            return len(self._externs)
+        return to_raw(t, v)
+
+    def _from_word(self, t: int, w: int) -> Any:
+        if t == T.FUNCREF:
+            return self._funcs_by_ref.get(w) if w else None
+        if t == T.EXTERNREF:
+            return self._externs[w - 1] if w else None
+        return from_raw(t, w)
+
+    def _val_from_word(self, t: int, w: int) -> Val:
+        if t == T.FUNCREF:
+            return Val.funcref(self._from_word(t, w))
+        if t == T.EXTERNREF:
+            return Val.externref(self._from_word(t, w))
+        return val_from_raw(t, w)

@@ -1,0 +1,70 @@
+"""LLVM types for wasm values, and the per-module intrinsic cache."""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from ..syntax import types as T
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I16 = ir.IntType(16)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+I128 = ir.IntType(128)
+F32 = ir.FloatType()
+F64 = ir.DoubleType()
+PTR = ir.PointerType()
+VOID = ir.VoidType()
+
+#: wasm value type -> LLVM type.  References are 64-bit words: a FuncRef* for
+#: funcref, a store-local handle for externref; 0 is null for both.
+LLTYPE = {
+    T.I32: I32, T.I64: I64, T.F32: F32, T.F64: F64, T.V128: I128,
+    T.FUNCREF: I64, T.EXTERNREF: I64,
+}
+
+
+def return_type(results: tuple[int, ...]) -> ir.Type:
+    if not results:
+        return VOID
+    if len(results) == 1:
+        return LLTYPE[results[0]]
+    return ir.LiteralStructType([LLTYPE[t] for t in results])
+
+
+def wasm_fn_type(sig: T.FuncSig) -> ir.FunctionType:
+    """Every wasm-ABI function takes its callee context first, then its params."""
+    return ir.FunctionType(return_type(sig.results), [PTR] + [LLTYPE[t] for t in sig.params])
+
+
+def zero(ty: ir.Type) -> ir.Constant:
+    return ir.Constant(ty, None)
+
+
+def to_word(b: ir.IRBuilder, v: ir.Value, t: int) -> ir.Value:
+    """A wasm value as the 64-bit word it occupies in an argument/result buffer."""
+    if t == T.I32:
+        return b.zext(v, I64)
+    if t == T.F32:
+        return b.zext(b.bitcast(v, I32), I64)
+    if t == T.F64:
+        return b.bitcast(v, I64)
+    return v
+
+
+def from_word(b: ir.IRBuilder, w: ir.Value, t: int) -> ir.Value:
+    if t == T.I32:
+        return b.trunc(w, I32)
+    if t == T.F32:
+        return b.bitcast(b.trunc(w, I32), F32)
+    if t == T.F64:
+        return b.bitcast(w, F64)
+    return w
+
+
+def intrinsic(module: ir.Module, name: str, ret: ir.Type, args: list[ir.Type]) -> ir.Function:
+    """Declare (once per module) an LLVM intrinsic or external function by its full name."""
+    fn = module.globals.get(name)
+    if fn is None:
+        fn = ir.Function(module, ir.FunctionType(ret, args), name=name)
+    return fn

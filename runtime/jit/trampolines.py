@@ -1,0 +1,104 @@
+"""The two boundaries between Python and wasm code, as generated functions.
+
+*Entry trampolines* (Python -> wasm), one per signature, have the single C type
+``i32 (FuncRef*, u64* buffer)``: arguments are read from the buffer as raw
+64-bit words, results are written back to it, and the trap code is returned.
+A raw word buffer keeps every bit of a NaN payload intact (Python floats would
+quiet signalling NaNs) and lets one ctypes prototype call every function.
+The outermost entry also arms the stack limit: frame address minus
+``max_wasm_stack``; nested entries (wasm -> host -> wasm) keep the outer limit,
+so the whole wasm stack of one call tree is bounded.
+
+*Host trampolines* (wasm -> Python) have the wasm ABI of their signature, spill
+the arguments to a word buffer and call the store's Python callback with the
+host function's id; a non-zero status becomes the trap code of the call.
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from ..syntax.types import FuncSig
+from . import abi
+from .llvmtypes import I32, I64, PTR, from_word, intrinsic, to_word, wasm_fn_type, zero
+
+
+def _gep(b: ir.IRBuilder, base: ir.Value, i: int) -> ir.Value:
+    return b.gep(base, [ir.Constant(I64, i)], source_etype=I64) if i else base
+
+
+class Callee:
+    """A pointer value paired with the function type to call it with (opaque pointers)."""
+
+    def __init__(self, ptr: ir.Value, fnty: ir.FunctionType):
+        self._ptr = ptr
+        self.function_type = fnty
+        self.type = PTR
+
+    def get_reference(self) -> str:
+        return self._ptr.get_reference()
+
+
+def build_entry_trampoline(module: ir.Module, name: str, sig: FuncSig) -> ir.Function:
+    fn = ir.Function(module, ir.FunctionType(I32, [PTR, PTR]), name=name)
+    fn.attributes.add("nounwind")
+    funcref, buf = fn.args
+    entry = fn.append_basic_block("entry")
+    b = ir.IRBuilder(entry)
+    code = b.load(_gep(b, funcref, abi.FR_CODE), typ=PTR)
+    vmctx = b.load(_gep(b, funcref, abi.FR_VMCTX), typ=PTR)
+    store = b.load(vmctx, typ=PTR)
+    limit_ptr = _gep(b, store, abi.SC_STACK_LIMIT)
+    outer = b.icmp_unsigned("==", b.load(limit_ptr, typ=I64), ir.Constant(I64, 0))
+    with b.if_then(outer):
+        fa = b.call(intrinsic(module, "llvm.frameaddress.p0", PTR, [I32]), [ir.Constant(I32, 0)])
+        max_stack = b.load(_gep(b, store, abi.SC_MAX_STACK), typ=I64)
+        b.store(b.sub(b.ptrtoint(fa, I64), max_stack), limit_ptr)
+    args = [from_word(b, b.load(_gep(b, buf, i), typ=I64), t) for i, t in enumerate(sig.params)]
+    r = b.call(Callee(code, wasm_fn_type(sig)), [vmctx] + args)
+    trap = b.load(store, typ=I64)
+    ok = b.icmp_unsigned("==", trap, ir.Constant(I64, 0))
+    with b.if_then(ok):
+        if len(sig.results) == 1:
+            b.store(to_word(b, r, sig.results[0]), buf)
+        else:
+            for i, t in enumerate(sig.results):
+                b.store(to_word(b, b.extract_value(r, i), t), _gep(b, buf, i))
+    b.store(ir.Constant(I64, 0), store)
+    with b.if_then(outer):
+        b.store(ir.Constant(I64, 0), limit_ptr)
+    b.ret(b.trunc(trap, I32))
+    return fn
+
+
+def build_host_trampoline(module: ir.Module, name: str, sig: FuncSig) -> ir.Function:
+    fn = ir.Function(module, wasm_fn_type(sig), name=name)
+    fn.attributes.add("nounwind")
+    hostctx = fn.args[0]
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    words = max(len(sig.params), len(sig.results), 1)
+    buf = b.alloca(I64, size=ir.Constant(I32, words))
+    for i, t in enumerate(sig.params):
+        b.store(to_word(b, fn.args[i + 1], t), _gep(b, buf, i))
+    store = b.load(hostctx, typ=PTR)
+    callback = b.load(_gep(b, hostctx, abi.HOST_CALLBACK), typ=PTR)
+    host_id = b.load(_gep(b, hostctx, abi.HOST_ID), typ=I64)
+    status = b.call(Callee(callback, ir.FunctionType(I32, [I64, PTR])), [host_id, buf])
+    failed = b.icmp_unsigned("!=", status, ir.Constant(I32, 0))
+    rt = fn.function_type.return_type
+    with b.if_then(failed, likely=False):
+        b.store(b.zext(status, I64), store)
+        if isinstance(rt, ir.VoidType):
+            b.ret_void()
+        else:
+            b.ret(zero(rt))
+    results = [from_word(b, b.load(_gep(b, buf, i), typ=I64), t) for i, t in enumerate(sig.results)]
+    if not results:
+        b.ret_void()
+    elif len(results) == 1:
+        b.ret(results[0])
+    else:
+        agg = ir.Constant(rt, ir.Undefined)
+        for i, v in enumerate(results):
+            agg = b.insert_value(agg, v, i)
+        b.ret(agg)
+    return fn

@@ -20,7 +20,8 @@ from .values import Val
 
 
 def _check(obj: Any, store: Any) -> None:
-    if store is not obj._store:
+    """``store`` (a Store, or a Caller standing for one) must own ``obj``."""
+    if store is not obj._store and getattr(store, "_store", None) is not obj._store:
         if not isinstance(store, Store):
             raise TypeError("expected a Store as the first argument")
         raise WasmError(f"this {type(obj).__name__} belongs to another Store")
@@ -127,7 +128,7 @@ class Table:
         _check(self, store)
         if not isinstance(amt, int) or amt < 0:
             raise ValueError(f"amount must be a non-negative int, got {amt!r}")
-        old = self._tab.grow(amt, store._to_word(self._tab.elem_type, init))
+        old = self._tab.grow(amt, self._store._to_word(self._tab.elem_type, init))
         if old < 0:
             raise WasmError(f"failed to grow table by {amt} elements "
                             f"(size {self._tab.size}, maximum {self._tab.max_size})")
@@ -142,11 +143,11 @@ class Table:
 
     def get(self, store: Store, idx: int) -> Any:
         _check(self, store)
-        return store._from_word(self._tab.elem_type, self._tab.get(self._index(idx)))
+        return self._store._from_word(self._tab.elem_type, self._tab.get(self._index(idx)))
 
     def set(self, store: Store, idx: int, val: Any) -> None:
         _check(self, store)
-        self._tab.set(self._index(idx), store._to_word(self._tab.elem_type, val))
+        self._tab.set(self._index(idx), self._store._to_word(self._tab.elem_type, val))
 
 
 class Global:
@@ -184,7 +185,7 @@ class Global:
 
     def value(self, store: Store) -> Any:
         _check(self, store)
-        return store._from_word(self._sig.valtype, self._raw_word())
+        return self._store._from_word(self._sig.valtype, self._raw_word())
 
     def _raw_word(self) -> int:
         w = self._cell[0]
@@ -193,7 +194,7 @@ class Global:
     def value_val(self, store: Store) -> Val:
         """The value as a ``Val`` (float bits exact)."""
         _check(self, store)
-        return store._val_from_word(self._sig.valtype, self._raw_word())
+        return self._store._val_from_word(self._sig.valtype, self._raw_word())
 
     def set_value(self, store: Store, val: Any) -> None:
         _check(self, store)
@@ -201,4 +202,4 @@ class Global:
             raise WasmError("cannot set the value of an immutable global")
         if isinstance(val, Val) and val._kind != self._sig.valtype:
             raise TypeError(f"global of type {T.valtype_name(self._sig.valtype)} cannot hold {val!r}")
-        self._cell[0] = store._to_word(self._sig.valtype, val)
+        self._cell[0] = self._store._to_word(self._sig.valtype, val)

@@ -100,11 +100,17 @@ class Func:
         self._check_store(store)
         return FuncType._from_sig(self._sig)
 
-    def _check_store(self, store: Any) -> None:
-        if store is not self._store:
-            if not isinstance(store, Store):
-                raise TypeError("expected a Store as the first argument")
-            raise WasmError("this Func belongs to another Store")
+    def _check_store(self, store: Any) -> Store:
+        """The Store behind ``store`` (a Store or a Caller), which must own this Func."""
+        if store is self._store:
+            return store
+        if isinstance(store, Caller):
+            store = store._store
+            if store is self._store:
+                return store
+        if not isinstance(store, Store):
+            raise TypeError("expected a Store as the first argument")
+        raise WasmError("this Func belongs to another Store")
 
     def _invoke(self, store: Store, words: list[int]) -> ctypes.Array:
         """Run the function on a word buffer; return the buffer holding the results."""
@@ -124,7 +130,7 @@ class Func:
 
     def __call__(self, store: Store, *params: Any) -> Any:
         """Call with Python values; None, one value, or a list, as wasmtime-py does."""
-        self._check_store(store)
+        store = self._check_store(store)
         sig = self._sig
         if len(params) != len(sig.params):
             raise TypeError(f"expected {len(sig.params)} arguments for a function of type "
@@ -140,7 +146,7 @@ class Func:
 
     def call_vals(self, store: Store, vals: Sequence[Val]) -> list[Val]:
         """Call with ``Val``s and get ``Val``s back: float bits (NaN payloads) survive exactly."""
-        self._check_store(store)
+        store = self._check_store(store)
         sig = self._sig
         if len(vals) != len(sig.params):
             raise TypeError(f"expected {len(sig.params)} arguments for a function of type "

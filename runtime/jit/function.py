@@ -99,10 +99,11 @@ class FunctionCompiler:
         """A value computed once in the entry block (vmctx data never moves)."""
         v = self._entry_values.get(key)
         if v is None:
-            saved = self.b.block
-            self.b.position_before(self._entry_term)
-            v = make()
-            self.b.position_at_end(saved)
+            saved, self.b = self.b, self._eb
+            try:
+                v = make()
+            finally:
+                self.b = saved
             self._entry_values[key] = v
         return v
 
@@ -247,11 +248,7 @@ class FunctionCompiler:
 
     # -- control --------------------------------------------------------------
     def _slots(self, types: tuple[int, ...]) -> list:
-        saved = self.b.block
-        self.b.position_before(self._entry_term)
-        slots = [self.b.alloca(LLTYPE[t]) for t in types]
-        self.b.position_at_end(saved)
-        return slots
+        return [self._eb.alloca(LLTYPE[t]) for t in types]
 
     def _branch(self, depth: int) -> None:
         """Jump to the label ``depth`` frames out, passing its values from the stack top."""
@@ -322,6 +319,8 @@ class FunctionCompiler:
         self.b = b = ir.IRBuilder(entry)
         self.store_ctx = b.load(self.vmctx, typ=PTR, name="store")
         self._entry_term = b.branch(body)
+        self._eb = ir.IRBuilder(entry)
+        self._eb.position_before(self._entry_term)
         b.position_at_end(body)
 
         # locals: params first, then declared locals zero-initialised
@@ -329,16 +328,15 @@ class FunctionCompiler:
         self.local_types = list(self.sig.params)
         for count, t in self.func.locals:
             self.local_types.extend([t] * count)
-        b.position_before(self._entry_term)
+        eb = self._eb
         for i, t in enumerate(self.local_types):
-            slot = b.alloca(LLTYPE[t])
-            b.store(fn.args[i + 1] if i < len(self.sig.params) else zero(LLTYPE[t]), slot)
+            slot = eb.alloca(LLTYPE[t])
+            eb.store(fn.args[i + 1] if i < len(self.sig.params) else zero(LLTYPE[t]), slot)
             self.locals.append(slot)
         self.mem_base = self.mem_size = None
         if self.ctx.has_memory:
-            self.mem_base = b.alloca(PTR, name="membase")
-            self.mem_size = b.alloca(I64, name="memsize")
-        b.position_at_end(body)
+            self.mem_base = eb.alloca(PTR, name="membase")
+            self.mem_size = eb.alloca(I64, name="memsize")
 
         # prologue: stack limit, memory cache, interruption
         fa = b.call(intrinsic(fn.module, "llvm.frameaddress.p0", PTR, [I32]), [ir.Constant(I32, 0)])

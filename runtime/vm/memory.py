@@ -26,12 +26,13 @@ _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 
 _MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
 _MAP_FAILED = ctypes.c_void_p(-1).value
+_PROT_NONE = 0
 _MADV_DONTNEED = 4
 
 
 def reserve(nbytes: int) -> int:
     """Reserve ``nbytes`` of inaccessible address space; return its base."""
-    addr = _libc.mmap(None, nbytes, mmap.PROT_NONE,
+    addr = _libc.mmap(None, nbytes, _PROT_NONE,
                       mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE, -1, 0)
     if addr is None or addr == _MAP_FAILED:
         raise ResourceLimitError(

@@ -43,7 +43,7 @@ LOOP = Kernel("loop", "integer loop, 20M iterations of mix arithmetic", """
 
 MATMUL = Kernel("matmul", "f64 matrix multiply, 120x120, in linear memory", """
 (module
-  (memory 4)
+  (memory 8)
   (func $idx (param $m i32) (param $r i32) (param $c i32) (param $n i32) (result i32)
     (i32.add (local.get $m)
       (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $c)) (i32.const 3))))

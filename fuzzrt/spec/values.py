@@ -1,0 +1,160 @@
+"""Spec-test values: turning the JSON of ``wasm-tools json-from-wast`` into
+engine arguments, and deciding whether an engine result matches an expectation.
+
+Numbers are compared as raw bit patterns, never as Python floats: the spec
+tests check NaN payloads and the sign of zero, which float equality cannot see.
+Results are first reduced to an engine-independent :class:`Observed` so the
+matching rules can be tested without any engine.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+#: width masks of the numeric types, keyed by the type name used in the JSON
+MASKS = {"i32": (1 << 32) - 1, "i64": (1 << 64) - 1, "f32": (1 << 32) - 1, "f64": (1 << 64) - 1}
+
+#: the quiet-NaN bit of each float type; with the exponent all ones it is the
+#: canonical NaN (``nan:canonical`` also allows the sign bit)
+CANONICAL_NAN = {"f32": 0x7FC0_0000, "f64": 0x7FF8_0000_0000_0000}
+SIGN_BIT = {"f32": 1 << 31, "f64": 1 << 63}
+
+REF_TYPES = ("funcref", "externref")
+
+
+class UnsupportedValue(Exception):
+    """The JSON names a value this runner cannot express (e.g. v128 without SIMD support)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """One value produced by the engine: numbers as unsigned bits, refs as the
+    Python object the engine handed back (``None`` for a null reference)."""
+
+    type: str
+    value: Any
+
+    def describe(self) -> str:
+        """Human-readable form for failure messages (hex bits for floats)."""
+        if self.type in ("f32", "f64"):
+            digits = 8 if self.type == "f32" else 16
+            return f"{self.type}:0x{self.value:0{digits}x}"
+        if self.type in ("i32", "i64"):
+            return f"{self.type}:{self.value}"
+        if self.value is None:
+            return f"{self.type}:null"
+        if isinstance(self.value, HostRef):
+            return f"{self.type}:{self.value!r}"
+        return f"{self.type}:<{type(self.value).__name__}>"
+
+
+class HostRef:
+    """The host object that stands for ``ref.extern N``; one per N and per
+    script, so the runner can check that the engine returns *the same* object."""
+
+    __slots__ = ("number",)
+
+    def __init__(self, number: int):
+        self.number = number
+
+    def __repr__(self) -> str:
+        return f"HostRef({self.number})"
+
+
+class HostRefs:
+    """The ``ref.extern N`` objects of one script, created on first use."""
+
+    def __init__(self) -> None:
+        self._refs: dict[int, HostRef] = {}
+
+    def get(self, number: int) -> HostRef:
+        ref = self._refs.get(number)
+        if ref is None:
+            ref = self._refs[number] = HostRef(number)
+        return ref
+
+
+def to_signed(bits: int, width: int) -> int:
+    """Two's-complement reading of an unsigned ``width``-bit pattern."""
+    return bits - (1 << width) if bits >> (width - 1) else bits
+
+
+def to_val(api: Any, spec: dict, refs: HostRefs) -> Any:
+    """Build the engine ``Val`` for one JSON argument ``{"type", "value"}``."""
+    kind = spec.get("type")
+    value = spec.get("value")
+    if kind == "i32":
+        return api.Val.i32(to_signed(int(value), 32))
+    if kind == "i64":
+        return api.Val.i64(to_signed(int(value), 64))
+    if kind == "f32":
+        return api.Val.f32_bits(int(value))
+    if kind == "f64":
+        return api.Val.f64_bits(int(value))
+    if kind == "externref":
+        return api.Val.externref(None if value == "null" else refs.get(int(value)))
+    if kind == "funcref" and value == "null":
+        return api.Val.funcref(None)
+    raise UnsupportedValue(f"argument of type {kind!r} (value {value!r}) is not supported")
+
+
+def observe_val(val: Any) -> Observed:
+    """Reduce an engine ``Val`` (from ``call_vals``) to an :class:`Observed`."""
+    kind = str(val.type)
+    if kind in ("i32", "i64"):
+        return Observed(kind, val.value & MASKS[kind])
+    if kind in ("f32", "f64"):
+        return Observed(kind, val.bits)
+    return Observed(kind, val.value)
+
+
+def observe_python(kind: str, value: Any) -> Observed:
+    """Reduce a plain Python value of wasm type ``kind`` (as ``Global.value``
+    returns it) to an :class:`Observed`; floats are re-encoded at their width."""
+    if kind in ("i32", "i64"):
+        return Observed(kind, value & MASKS[kind])
+    if kind == "f32":
+        return Observed(kind, struct.unpack("<I", struct.pack("<f", value))[0])
+    if kind == "f64":
+        return Observed(kind, struct.unpack("<Q", struct.pack("<d", value))[0])
+    return Observed(kind, value)
+
+
+def _match_float(kind: str, expected: str, bits: int) -> bool:
+    magnitude = bits & ~SIGN_BIT[kind]
+    if expected == "nan:canonical":
+        return magnitude == CANONICAL_NAN[kind]
+    if expected == "nan:arithmetic":
+        return magnitude & CANONICAL_NAN[kind] == CANONICAL_NAN[kind]
+    return bits == int(expected)
+
+
+def mismatch(expected: dict, observed: Observed, refs: HostRefs) -> str | None:
+    """Why ``observed`` does not satisfy the JSON expectation, or None if it does.
+
+    ``nan:canonical`` accepts only the canonical NaN (either sign);
+    ``nan:arithmetic`` any NaN with the quiet bit set; other floats must match
+    bit for bit.  ``ref.extern N`` must be the very host object passed in as N;
+    a funcref expectation without a value (``ref.func``) accepts any non-null
+    function.
+    """
+    kind = expected.get("type")
+    value = expected.get("value")
+    if kind not in MASKS and kind not in REF_TYPES:
+        raise UnsupportedValue(f"expected value of type {kind!r} is not supported")
+    if observed.type != kind:
+        return f"expected type {kind}, got {observed.describe()}"
+    if kind in ("i32", "i64"):
+        ok = observed.value == int(value) & MASKS[kind]
+    elif kind in ("f32", "f64"):
+        ok = _match_float(kind, value, observed.value)
+    elif value == "null":
+        ok = observed.value is None
+    elif value is None or kind == "funcref":
+        ok = observed.value is not None
+    else:
+        ok = observed.value is refs.get(int(value))
+    if ok:
+        return None
+    return f"expected {kind}:{value}, got {observed.describe()}"

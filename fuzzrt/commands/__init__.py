@@ -1,0 +1,13 @@
+"""Subcommands of the ``fuzzrt`` CLI.
+
+Each module here defines ``register(subparsers)``, which adds its parser and
+sets ``handler`` (a function ``args -> exit status``).  Adding a command means
+adding a module and naming it below; modules import heavy things (the runtime)
+inside their handler, so ``fuzzrt --help`` stays fast and always works.
+"""
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "fuzzrt.commands.main",
+    "fuzzrt.commands.spec",
+    "fuzzrt.commands.bench",
+)

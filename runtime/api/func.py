@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import weakref
+from threading import get_ident
 from typing import Any, Callable, Sequence
 
 from ..errors import WasmError
@@ -19,7 +20,7 @@ from ..syntax.types import FuncSig
 from ..vm import callbacks
 from .store import Store
 from .types import FuncType
-from .values import Val
+from .values import Val, raw_decoder, raw_encoder
 
 _ENTRY_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 _entry_fns: dict[int, Any] = {}
@@ -80,6 +81,7 @@ class Func:
             store.engine._sig_id(sig))
         self._ref_addr = ctypes.addressof(self._ref)
         self._entry = None
+        self._plan = None
         self._host_entry = entry
         store._funcs_by_ref[self._ref_addr] = self
         store._owned.append(self)
@@ -93,6 +95,7 @@ class Func:
         f._ref = (ctypes.c_uint64 * abi.FUNCREF_SLOTS)(code, vmctx_addr, store.engine._sig_id(sig))
         f._ref_addr = ctypes.addressof(f._ref)
         f._entry = _entry_fn(entry_addr)
+        f._plan = None
         store._funcs_by_ref[f._ref_addr] = f
         return f
 
@@ -112,37 +115,60 @@ class Func:
             raise TypeError("expected a Store as the first argument")
         raise WasmError("this Func belongs to another Store")
 
+    def _make_plan(self) -> tuple:
+        """Per-signature converters and buffer type, chosen once: the call path only indexes."""
+        store, sig = self._store, self._sig
+
+        def enc(t: int):
+            return raw_encoder(t) if t not in T.REF_TYPES else (lambda v: store._to_word(t, v))
+
+        def dec(t: int):
+            return raw_decoder(t) if t not in T.REF_TYPES else (lambda w: store._from_word(t, w))
+
+        plan = (ctypes.c_uint64 * max(len(sig.params), len(sig.results), 1),
+                tuple(enc(t) for t in sig.params), tuple(dec(t) for t in sig.results))
+        self._plan = plan
+        return plan
+
     def _invoke(self, store: Store, words: list[int]) -> ctypes.Array:
-        """Run the function on a word buffer; return the buffer holding the results."""
-        sig = self._sig
-        buf = (ctypes.c_uint64 * max(len(sig.params), len(sig.results), 1))(*words)
-        if self._entry is None:  # a host function called from Python: same path as from wasm
+        """Run the function on a word buffer; return the buffer holding the results.
+
+        This is the hot path of every Python -> wasm call, so the store's
+        thread claim (see ``Store._enter``) is inlined rather than called.
+        """
+        buf = (self._plan or self._make_plan())[0](*words)
+        entry = self._entry
+        if entry is None:  # a host function called from Python: same path as from wasm
             status = self._host_entry(ctypes.addressof(buf))
         else:
-            store._enter()
+            if store._owner != get_ident():
+                store._claim()
+            store._depth += 1
             try:
-                status = self._entry(self._ref_addr, buf)
+                status = entry(self._ref_addr, buf)
             finally:
-                store._leave()
+                store._depth -= 1
+                if not store._depth:
+                    store._owner = None
+                    store._guard.release()
         if status:
             raise store._trap(status)
         return buf
 
     def __call__(self, store: Store, *params: Any) -> Any:
         """Call with Python values; None, one value, or a list, as wasmtime-py does."""
-        store = self._check_store(store)
-        sig = self._sig
-        if len(params) != len(sig.params):
-            raise TypeError(f"expected {len(sig.params)} arguments for a function of type "
-                            f"{sig}, got {len(params)}")
-        to_word = store._to_word
-        buf = self._invoke(store, [to_word(t, v) for t, v in zip(sig.params, params)])
-        res = sig.results
-        if not res:
+        if store is not self._store:
+            store = self._check_store(store)
+        _, encs, decs = self._plan or self._make_plan()
+        if len(params) != len(encs):
+            raise TypeError(f"expected {len(encs)} arguments for a function of type "
+                            f"{self._sig}, got {len(params)}")
+        buf = self._invoke(store, [e(v) for e, v in zip(encs, params)])
+        if len(decs) == 1:
+            return decs[0](buf[0])
+        if not decs:
             return None
-        if len(res) == 1:
-            return store._from_word(res[0], buf[0])
-        return [store._from_word(t, buf[i]) for i, t in enumerate(res)]
+        return [d(buf[i]) for i, d in enumerate(decs)]
 
     def call_vals(self, store: Store, vals: Sequence[Val]) -> list[Val]:
         """Call with ``Val``s and get ``Val``s back: float bits (NaN payloads) survive exactly."""

@@ -62,21 +62,25 @@ class Store:
             self.engine._current_epoch() + ticks_after_current, (1 << 64) - 1)
 
     # -- entering wasm -------------------------------------------------------------
+    def _claim(self) -> None:
+        """Make this thread the store's owner, or refuse if another thread is inside it."""
+        if not self._guard.acquire(False):
+            raise StoreInUseError(
+                "this Store is already running wasm on another thread; "
+                "a Store may be used by one thread at a time")
+        self._owner = threading.get_ident()
+
     def _enter(self) -> None:
-        tid = threading.get_ident()
-        with self._guard:
-            if self._owner is not None and self._owner != tid:
-                raise StoreInUseError(
-                    "this Store is already running wasm on another thread; "
-                    "a Store may be used by one thread at a time")
-            self._owner = tid
-            self._depth += 1
+        """Claim the store for this thread (re-entrant); refuse a second thread."""
+        if self._owner != threading.get_ident():
+            self._claim()
+        self._depth += 1
 
     def _leave(self) -> None:
-        with self._guard:
-            self._depth -= 1
-            if self._depth == 0:
-                self._owner = None
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._guard.release()
 
     def _trap(self, code: int) -> BaseException:
         """The exception for a non-zero trap status returned by an entry trampoline."""

@@ -1,0 +1,46 @@
+"""Implementation limits, mirroring wasmparser (the validator inside wasmtime).
+
+The Wasm spec lets an implementation bound the size of a module.  We use the
+figures wasmparser enforces so that (a) a module our runtime rejects for size is
+one the reference engine rejects too, keeping differential fuzzing quiet, and
+(b) huge fuzz inputs (a million locals, a function with a million-entry
+signature) fail in microseconds instead of burning CPU in the validator and the
+JIT.  Each figure was cross-checked against ``wasmtime.Module.validate`` of the
+pinned wasmtime release where that was practical.
+
+``MAX_TABLE_ENTRIES`` is stricter than wasmtime's validator (which only fails
+when the table is allocated): an initial size above ten million elements is
+refused up front so that instantiation never tries to allocate gigabytes.
+"""
+from __future__ import annotations
+
+#: Entries in each index space / section.
+MAX_TYPES = 1_000_000
+MAX_FUNCTIONS = 1_000_000
+MAX_IMPORTS = 1_000_000
+MAX_EXPORTS = 1_000_000
+MAX_GLOBALS = 1_000_000
+MAX_ELEMENT_SEGMENTS = 100_000
+MAX_DATA_SEGMENTS = 100_000
+MAX_TABLES = 100
+
+#: Per function type.
+MAX_FUNCTION_PARAMS = 1_000
+MAX_FUNCTION_RETURNS = 1_000
+
+#: Per function body: parameters plus declared locals.
+MAX_FUNCTION_LOCALS = 50_000
+#: Bytes in one function body (the code-section entry, size field excluded).
+#: Only the decoder knows the exact byte size; the validator enforces the bound
+#: it implies on the instruction count (every instruction takes a byte or more).
+MAX_FUNCTION_SIZE = 7_654_321
+
+#: Bytes in a name (import module/field, export name).
+MAX_STRING_SIZE = 100_000
+
+#: 32-bit memories: 65536 pages of 64 KiB is the whole 4 GiB address space.
+MAX_MEMORY_PAGES = 65_536
+#: Initial table size (elements).
+MAX_TABLE_ENTRIES = 10_000_000
+#: Table limits are u32 in the binary format.
+MAX_TABLE_LIMIT = 0xFFFF_FFFF

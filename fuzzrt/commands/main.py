@@ -13,6 +13,7 @@ from typing import Any
 from fuzzrt.commands.spec import add_run_options, conformance
 from fuzzrt.spec import default_testsuite
 from fuzzrt.spec.diagnostics import summarize_exception
+from fuzzrt.spec.script import describe_trap
 from fuzzrt.spec.suite import repo_root
 
 DEMO_WAT = """
@@ -70,7 +71,7 @@ def demo() -> None:
     try:
         exports["div"](store, 1, 0)
     except rt.Trap as trap:
-        print(f"  div(1, 0) trapped: {trap.trap_code.name} ({trap.message})")
+        print(f"  div(1, 0) trapped: {describe_trap(trap)}")
     else:
         raise AssertionError("div(1, 0) returned instead of trapping")
 

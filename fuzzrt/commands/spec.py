@@ -34,9 +34,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: CPU count)"
     )
     parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help="per-file limit before the worker is killed"
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help="per-file time limit of a worker"
     )
-    parser.add_argument("--baseline", type=Path, metavar="FILE", help="fail if a file passes fewer assertions than here")
+    parser.add_argument("--baseline", type=Path, metavar="FILE", help="fail if a file passes fewer than recorded here")
     parser.add_argument("--write-baseline", type=Path, metavar="FILE", help="record this run's per-file pass counts")
     parser.add_argument("--simd", action="store_true", help="also run simd_*.wast (skipped by default)")
     parser.add_argument(
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "spec",
         help="run the WebAssembly spec testsuite against the runtime",
-        description="Run .wast spec scripts, each in its own worker process, and report per-file and per-command results.",
+        description="Run .wast spec scripts, each in its own worker process; report per file and per command.",
     )
     parser.add_argument(
         "wast",

@@ -5,7 +5,7 @@ own worker process (a JIT crash or hang costs one file, not the run); results
 are tallied per command type and can be held to a per-file baseline.
 """
 from .baseline import BaselineError, load_baseline, regressions, write_baseline
-from .results import FileResult, Failure, SuiteReport, Tally
+from .results import Failure, FileResult, SuiteReport, Tally
 from .suite import DEFAULT_API, default_testsuite, discover, is_simd, run_suite
 
 __all__ = [

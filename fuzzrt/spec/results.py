@@ -27,7 +27,7 @@ class Tally:
     text: int = 0
     skipped: int = 0
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         self.passed += other.passed
         self.failed += other.failed
         self.text += other.text

@@ -9,7 +9,8 @@ failure of that command with where it came from.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .convert import Script
 from .diagnostics import summarize_exception
@@ -17,6 +18,7 @@ from .results import FileResult
 from .spectest import define_spectest
 from .traps import trap_code_name
 from .values import HostRefs, Observed, UnsupportedValue, mismatch, observe_python, observe_val, to_val
+
 
 class CommandFailed(Exception):
     """The engine did not do what the command asserts; the message says what it did."""
@@ -34,7 +36,12 @@ def _describe_results(results: list[Observed] | None) -> str:
 
 
 class ScriptRunner:
-    """One store, one linker (with ``spectest``) and the instances of one script."""
+    """One store, one linker (with ``spectest``) and the instances of one script.
+
+    A script's modules share one store, as in the reference interpreter:
+    ``register`` makes one module's memories, tables and functions importable
+    by the next, and a trap must leave the store usable for later commands.
+    """
 
     def __init__(self, api: Any, script: Script, result: FileResult, mark: Callable[[int], None] | None = None):
         self._api = api
@@ -144,7 +151,7 @@ class ScriptRunner:
         expected = command.get("expected", [])
         if len(observed) != len(expected):
             raise CommandFailed(f"expected {len(expected)} results, {_describe_results(observed)}")
-        for index, (want, got) in enumerate(zip(expected, observed)):
+        for index, (want, got) in enumerate(zip(expected, observed, strict=True)):
             why = mismatch(want, got, self._refs)
             if why is not None:
                 raise CommandFailed(f"result {index}: {why}")

@@ -80,20 +80,28 @@ def to_signed(bits: int, width: int) -> int:
     return bits - (1 << width) if bits >> (width - 1) else bits
 
 
+def _text(spec: dict) -> str:
+    """The ``value`` string of a numeric JSON value; anything else is a malformed script."""
+    value = spec.get("value")
+    if not isinstance(value, str):
+        raise UnsupportedValue(f"{spec.get('type')} value {value!r} is not a string")
+    return value
+
+
 def to_val(api: Any, spec: dict, refs: HostRefs) -> Any:
     """Build the engine ``Val`` for one JSON argument ``{"type", "value"}``."""
     kind = spec.get("type")
-    value = spec.get("value")
     if kind == "i32":
-        return api.Val.i32(to_signed(int(value), 32))
+        return api.Val.i32(to_signed(int(_text(spec)), 32))
     if kind == "i64":
-        return api.Val.i64(to_signed(int(value), 64))
+        return api.Val.i64(to_signed(int(_text(spec)), 64))
     if kind == "f32":
-        return api.Val.f32_bits(int(value))
+        return api.Val.f32_bits(int(_text(spec)))
     if kind == "f64":
-        return api.Val.f64_bits(int(value))
+        return api.Val.f64_bits(int(_text(spec)))
+    value = spec.get("value")
     if kind == "externref":
-        return api.Val.externref(None if value == "null" else refs.get(int(value)))
+        return api.Val.externref(None if value == "null" else refs.get(int(_text(spec))))
     if kind == "funcref" and value == "null":
         return api.Val.funcref(None)
     raise UnsupportedValue(f"argument of type {kind!r} (value {value!r}) is not supported")
@@ -146,15 +154,15 @@ def mismatch(expected: dict, observed: Observed, refs: HostRefs) -> str | None:
     if observed.type != kind:
         return f"expected type {kind}, got {observed.describe()}"
     if kind in ("i32", "i64"):
-        ok = observed.value == int(value) & MASKS[kind]
+        ok = observed.value == int(_text(expected)) & MASKS[kind]
     elif kind in ("f32", "f64"):
-        ok = _match_float(kind, value, observed.value)
+        ok = _match_float(kind, _text(expected), observed.value)
     elif value == "null":
         ok = observed.value is None
     elif value is None or kind == "funcref":
         ok = observed.value is not None
     else:
-        ok = observed.value is refs.get(int(value))
+        ok = observed.value is refs.get(int(_text(expected)))
     if ok:
         return None
     return f"expected {kind}:{value}, got {observed.describe()}"

@@ -412,6 +412,8 @@ def test_every_command_is_counted_once_with_its_outcome(tmp_path):
         "assert_unlinkable": (1, 0, 0),
     }
     assert result.error_classes == {"assert_malformed": {"DecodeError": 1}, "assert_unlinkable": {"LinkError": 1}}
+    twice = SuiteReport([result, result]).error_classes()
+    assert twice == {"assert_malformed": {"DecodeError": 2}, "assert_unlinkable": {"LinkError": 2}}
     reasons = {failure.line: failure.reason for failure in result.failures}
     assert reasons[13] == "result 0: expected i32:43, got i32:42"
     assert reasons[16] == "result 0: expected f32:0, got f32:0x80000000"
@@ -550,6 +552,7 @@ def test_cli_spec_json_baseline_and_exit_status(tmp_path, importable_tests, caps
         {"file": "good.wast", "line": 2, "command": "assert_return", "reason": "result 0: expected i32:7, got i32:42"}
     ]
     assert load_baseline(baseline) == {"good.wast": 1}
+    assert data["error_classes"] == {}
     printed = capsys.readouterr().out
     assert "pass rate: 50.00%" in printed and "good.wast:2: assert_return" in printed
 

@@ -38,6 +38,9 @@ def command_table(report: SuiteReport) -> str:
     for command, tally in rows:
         counts = f"{tally.passed:>7} {tally.failed:>7} {tally.skipped:>7} {tally.text:>7}"
         lines.append(f"{command:<{width}}  {counts}  {_rate(tally)}")
+    for command, classes in report.error_classes().items():
+        spread = ", ".join(f"{name} {count}" for name, count in classes.items())
+        lines.append(f"{command} rejected with: {spread}")
     return "\n".join(lines)
 
 

@@ -101,6 +101,16 @@ class SuiteReport:
             total.add(tally)
         return total
 
+    def error_classes(self) -> dict[str, dict[str, int]]:
+        """Per command type, how many rejections each WasmError class accounted for."""
+        merged: dict[str, dict[str, int]] = {}
+        for result in self.files:
+            for command, classes in result.error_classes.items():
+                into = merged.setdefault(command, {})
+                for name, count in classes.items():
+                    into[name] = into.get(name, 0) + count
+        return {command: dict(sorted(classes.items())) for command, classes in sorted(merged.items())}
+
     def problems(self) -> list[FileResult]:
         """Files that crashed, timed out or could not be run."""
         return [result for result in self.files if result.status in PROBLEM_STATUSES]
@@ -126,6 +136,7 @@ class SuiteReport:
             "totals": {command: asdict(tally) for command, tally in self.totals_by_command().items()},
             "total": asdict(total),
             "pass_rate": total.pass_rate(),
+            "error_classes": self.error_classes(),
             "problems": {result.name: result.status for result in self.problems()},
             "failures": [asdict(failure) for failure in self.failures()],
         }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 
 from ..errors import DecodeError
-from ..syntax.opcodes import FC, IMM, OP, Imm
+from ..syntax.opcodes import FC, FD, IMM, OP, Imm
 from ..syntax.types import is_inline_blocktype
 from .reader import (
     UNEXPECTED_END_SECTION,
@@ -97,6 +97,8 @@ def _build_tables() -> tuple[list[int], list[tuple], dict[int, int], dict[int, t
     fc_kinds: dict[int, int] = {}
     fc_simple: dict[int, tuple] = {}
     for op, imm in IMM.items():
+        if op & FD:
+            continue  # the SIMD family is decode_simd's
         kind = _IMM_KIND[imm]
         if op == _MEMORY_INIT:
             kind = _K_MEM_INIT

@@ -185,34 +185,6 @@ class Reader:
             raise self.eof() from None
         return v
 
-    def u64(self) -> int:
-        try:
-            v, self.pos = leb_u64(self.data, self.pos)
-        except IndexError:
-            raise self.eof() from None
-        return v
-
-    def s32(self) -> int:
-        try:
-            v, self.pos = leb_s32(self.data, self.pos)
-        except IndexError:
-            raise self.eof() from None
-        return v
-
-    def s33(self) -> int:
-        try:
-            v, self.pos = leb_s33(self.data, self.pos)
-        except IndexError:
-            raise self.eof() from None
-        return v
-
-    def s64(self) -> int:
-        try:
-            v, self.pos = leb_s64(self.data, self.pos)
-        except IndexError:
-            raise self.eof() from None
-        return v
-
     def length(self) -> int:
         """A vector count or byte length, bounded by the bytes that remain."""
         try:

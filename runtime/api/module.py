@@ -43,10 +43,16 @@ class Module:
 
     @classmethod
     def validate(cls, engine: Engine, wasm: bytes | bytearray) -> None:
-        """Raise DecodeError/ValidationError unless ``wasm`` is a valid module for ``engine``."""
+        """Raise DecodeError/ValidationError unless the *binary* ``wasm`` is valid for ``engine``.
+
+        Like wasmtime's, this takes the binary format only (no WAT fallback):
+        it is what the validation-agreement fuzzer feeds raw bytes to.
+        """
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
-        validate_module(decode_module(_as_binary(wasm)), engine._features)
+        if not isinstance(wasm, (bytes, bytearray, memoryview)):
+            raise TypeError(f"expected bytes, got {type(wasm).__name__}")
+        validate_module(decode_module(wasm), engine._features)
 
     @classmethod
     def from_file(cls, engine: Engine, path: str | bytes | PathLike) -> "Module":

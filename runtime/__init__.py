@@ -14,14 +14,18 @@ from .api.store import Store
 from .api.types import (ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType,
                         TableType, ValType)
 from .api.values import Val
-from .errors import (DecodeError, ExitTrap, LinkError, ResourceLimitError, StoreInUseError, Trap,
-                     TrapCode, ValidationError, WasmError, WatError)
+from .errors import (DecodeError, ExitTrap, Full, HasChildren, LinkError, NotPresent, NotTaken,
+                     ResourceLimitError, ResourceTableError, StoreInUseError, Taken, Trap, TrapCode,
+                     ValidationError, WasmError, WatError, WrongType)
+from .io import Pollable, poll
+from .resources import Resource, ResourceTable
 from .wat import wat2wasm
 
 __all__ = [
-    "Caller", "Config", "DecodeError", "Engine", "ExitTrap", "ExportType", "Func", "FuncType",
-    "Global", "GlobalType", "ImportType", "Instance", "InstanceExports", "Limits", "LinkError",
-    "Memory", "MemoryType", "Module", "ResourceLimitError", "Store", "StoreInUseError", "Table",
-    "TableType", "Trap", "TrapCode", "Val", "ValType", "ValidationError", "WasmError", "WatError",
-    "wat2wasm",
+    "Caller", "Config", "DecodeError", "Engine", "ExitTrap", "ExportType", "Full", "Func",
+    "FuncType", "Global", "GlobalType", "HasChildren", "ImportType", "Instance", "InstanceExports",
+    "Limits", "LinkError", "Memory", "MemoryType", "Module", "NotPresent", "NotTaken", "Pollable",
+    "Resource", "ResourceLimitError", "ResourceTable", "ResourceTableError", "Store",
+    "StoreInUseError", "Table", "TableType", "Taken", "Trap", "TrapCode", "Val", "ValType",
+    "ValidationError", "WasmError", "WatError", "WrongType", "poll", "wat2wasm",
 ]

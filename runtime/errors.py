@@ -111,3 +111,40 @@ class ExitTrap(Trap):
     def __init__(self, code: int):
         super().__init__(f"Exited with i32 exit status {code}")
         self.code = code
+
+
+class ResourceTableError(WasmError):
+    """A ResourceTable refused an operation; the table is unchanged.
+
+    ``rep`` and ``type`` name the handle involved (None for table-wide errors
+    such as ``Full``), so a WASI layer can map each subclass to an errno.
+    """
+
+    def __init__(self, message: str, rep: int | None = None, type: type | None = None):
+        super().__init__(message)
+        self.rep = rep
+        self.type = type
+
+
+class NotPresent(ResourceTableError):
+    """No live entry has this rep: never issued, deleted, or a stale generation."""
+
+
+class WrongType(ResourceTableError):
+    """The entry (or a value offered for it) is not of the handle's type."""
+
+
+class HasChildren(ResourceTableError):
+    """The entry still has children, which would be orphaned by removing it."""
+
+
+class Full(ResourceTableError):
+    """The table holds ``max_capacity`` live entries (or has no slot left)."""
+
+
+class Taken(ResourceTableError):
+    """The entry's value is taken out; it must be restored before it can be used again."""
+
+
+class NotTaken(ResourceTableError):
+    """``restore`` of an entry whose value was not taken."""

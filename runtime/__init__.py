@@ -19,6 +19,7 @@ from .errors import (DecodeError, ExitTrap, Full, HasChildren, LinkError, NotPre
                      ValidationError, WasmError, WatError, WrongType)
 from .io import Pollable, poll
 from .resources import Resource, ResourceTable
+from .wasi import DirPerms, FilePerms, WasiConfig
 from .wat import wat2wasm
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "Limits", "LinkError", "Memory", "MemoryType", "Module", "NotPresent", "NotTaken", "Pollable",
     "Resource", "ResourceLimitError", "ResourceTable", "ResourceTableError", "Store",
     "StoreInUseError", "Table", "TableType", "Taken", "Trap", "TrapCode", "Val", "ValType",
-    "ValidationError", "WasmError", "WatError", "WrongType", "poll", "wat2wasm",
+    "ValidationError", "WasiConfig", "WasmError", "WatError", "WrongType", "poll", "wat2wasm",
+    "DirPerms", "FilePerms",
 ]

@@ -55,6 +55,11 @@ class Linker:
             raise TypeError("expected a callable")
         self._insert(module, name, (ty, func, access_caller))
 
+    def define_wasi(self) -> None:
+        """Define every ``wasi_snapshot_preview1`` import; each uses the calling store's WASI context."""
+        from ..wasi.linker import define_wasi
+        define_wasi(self)
+
     def define_instance(self, store: Store, name: str, instance: Instance) -> None:
         if not isinstance(instance, Instance):
             raise TypeError("expected an Instance")

@@ -37,10 +37,18 @@ class Store:
         self._guard = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
+        self._wasi: Any = None               # a runtime.wasi.WasiCtx once set_wasi is called
 
     # -- wasmtime-py API ---------------------------------------------------------
     def data(self) -> Any:
         return self._data
+
+    def set_wasi(self, wasi: Any) -> None:
+        """Give this store a WASI context built from ``wasi`` (a ``WasiConfig``), as wasmtime-py does."""
+        from ..wasi import WasiConfig, WasiCtx
+        if not isinstance(wasi, WasiConfig):
+            raise TypeError(f"expected a WasiConfig, got {type(wasi).__name__}")
+        self._wasi = WasiCtx(wasi)
 
     def set_fuel(self, fuel: int) -> None:
         if not self.engine._codegen.fuel:

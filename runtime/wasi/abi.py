@@ -94,7 +94,7 @@ FLAGS: Final[dict[str, tuple[int, int]]] = {
     "fstflags": (16, 0xF),
     "rights": (64, (1 << 30) - 1),
     "riflags": (16, 0x3),
-    "siflags": (16, 0x0),
+    "siflags": (16, 0xFFFF),     # no bits defined, none rejected (as wasmtime)
     "sdflags": (8, 0x3),
     "subclockflags": (16, 0x1),
 }

@@ -97,13 +97,18 @@ def _split(path: str) -> list[str]:
 
 
 @contextmanager
-def resolve(base_fd: int, path: str, follow: bool) -> Iterator[tuple[int, str]]:
+def resolve(base_fd: int, path: str, follow: bool,
+            trailing: bool = False) -> Iterator[tuple[int, str]]:
     """Yield ``(dirfd, name)`` for ``path`` beneath ``base_fd``; ``name`` is ``"."`` for a directory itself.
 
     ``follow`` says whether a symlink in the *final* position is followed (it
     always is elsewhere).  Raises ``WasiErrno`` for escapes (EPERM), empty
     paths (ENOENT), NUL bytes (EINVAL), symlink loops (ELOOP) and any OS error
     met on the way.
+
+    With ``trailing``, a trailing slash is kept on the yielded name instead
+    of being walked into (for mkdir and rename, whose system calls give a
+    trailing slash its POSIX meaning without following a final symlink).
     """
     if path == "":
         raise WasiErrno(Errno.NOENT, "empty path")
@@ -111,6 +116,9 @@ def resolve(base_fd: int, path: str, follow: bool) -> Iterator[tuple[int, str]]:
         raise WasiErrno(Errno.INVAL, "path contains a NUL byte")
     if path.startswith("/"):
         raise _escape(path)
+    slash = ""
+    if trailing and path.endswith("/") and path.rstrip("/"):
+        path, slash = path.rstrip("/"), "/"
     walk = Walk(base_fd, path)
     try:
         pending = _split(path)
@@ -138,7 +146,7 @@ def resolve(base_fd: int, path: str, follow: bool) -> Iterator[tuple[int, str]]:
             if not stat.S_ISDIR(mode):
                 raise WasiErrno(Errno.NOTDIR, f"{comp!r} is not a directory in {path!r}")
             walk.down(comp)
-        yield walk.fd, final
+        yield walk.fd, final + slash if final != "." else final
     finally:
         walk.close()
 

@@ -54,6 +54,7 @@ class _Timespec(ctypes.Structure):
 
 
 _libc.utimensat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(_Timespec), ctypes.c_int]
+_libc.futimens.argtypes = [ctypes.c_int, ctypes.POINTER(_Timespec)]
 _libc.posix_fadvise.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_int]
 
 #: preview1 advice -> POSIX_FADV_*
@@ -87,12 +88,14 @@ def _timespec(set_: bool, ts: int, now: bool) -> tuple[int, int]:
     return (0, _UTIME_NOW) if now else (0, _UTIME_OMIT)
 
 
-def _set_times(dirfd: int, name: bytes | None, atim: tuple[int, int], mtim: tuple[int, int],
-               flags: int) -> None:
+def _set_times(fd: int, name: bytes | None, atim: tuple[int, int], mtim: tuple[int, int]) -> None:
+    """Set times of ``fd`` itself (``name`` None) or of ``name`` under ``fd``, never following a symlink."""
     times = (_Timespec * 2)(_Timespec(*atim), _Timespec(*mtim))
     if atim[1] == _UTIME_OMIT and mtim[1] == _UTIME_OMIT:
         return
-    if _libc.utimensat(dirfd, name, times, flags) != 0:
+    status = (_libc.futimens(fd, times) if name is None
+              else _libc.utimensat(fd, name, times, _AT_SYMLINK_NOFOLLOW))
+    if status != 0:
         err = ctypes.get_errno()
         raise raise_os(OSError(err, os.strerror(err)))
 
@@ -183,8 +186,9 @@ class Preview1:
         self._write_strings(mem, argv, argv_buf, self.ctx.argv)
 
     def args_sizes_get(self, mem: GuestMemory, argc_ptr: int, size_ptr: int) -> None:
-        mem.set_u32(argc_ptr, len(self.ctx.argv))
+        # wiggle stores a function's results last to first
         mem.set_u32(size_ptr, sum(len(a) + 1 for a in self.ctx.argv))
+        mem.set_u32(argc_ptr, len(self.ctx.argv))
 
     def _environ(self) -> list[bytes]:
         return [k + b"=" + v for k, v in self.ctx.env]
@@ -194,8 +198,8 @@ class Preview1:
 
     def environ_sizes_get(self, mem: GuestMemory, count_ptr: int, size_ptr: int) -> None:
         env = self._environ()
-        mem.set_u32(count_ptr, len(env))
         mem.set_u32(size_ptr, sum(len(e) + 1 for e in env))
+        mem.set_u32(count_ptr, len(env))
 
     def clock_res_get(self, mem: GuestMemory, clock: int, res_ptr: int) -> None:
         if clock in (abi.CLOCK_PROCESS_CPUTIME, abi.CLOCK_THREAD_CPUTIME):
@@ -266,7 +270,8 @@ class Preview1:
                     (abi.FDFLAGS_NONBLOCK if desc.nonblock else 0)
             base = abi.RIGHTS_ALL
             if filetype == abi.FILETYPE_DIRECTORY:
-                base &= ~(abi.RIGHT_FD_SEEK | abi.RIGHT_FD_FILESTAT_SET_SIZE)
+                base &= ~(abi.RIGHT_FD_SEEK | abi.RIGHT_FD_FILESTAT_SET_SIZE
+                          | abi.RIGHT_PATH_FILESTAT_SET_SIZE)
             if not readable:
                 base &= ~(abi.RIGHT_FD_READ | abi.RIGHT_FD_READDIR)
             if not writable:
@@ -286,6 +291,7 @@ class Preview1:
 
     def fd_fdstat_set_rights(self, mem: GuestMemory, fd: int, base: int, inheriting: int) -> None:
         self._file_or_dir(fd)
+        raise WasiErrno(Errno.NOTSUP, "rights cannot be changed (preview1 rights are not enforced)")
 
     @staticmethod
     def _fstat(fd: int) -> HostStat:
@@ -336,7 +342,7 @@ class Preview1:
             raise _perm("changing a file's times")
         if isinstance(desc, Directory) and not desc.perms & DirPerms.MUTATE:
             raise _perm("changing a directory's times")
-        _set_times(desc.fd, None, a, m, 0)
+        _set_times(desc.fd, None, a, m)
 
     def fd_read(self, mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nread_ptr: int) -> None:
         buf, length = self._first_iovec(mem, iovs, iovs_len)
@@ -510,7 +516,7 @@ class Preview1:
         p = mem.read_str(path, path_len)
         if not d.perms & DirPerms.MUTATE:
             raise _perm("creating a directory")
-        with resolve(d.fd, p, follow=False) as (parent, name):
+        with resolve(d.fd, p, follow=False, trailing=True) as (parent, name):
             _os_call(os.mkdir, name, 0o777, dir_fd=parent)
 
     def path_filestat_get(self, mem: GuestMemory, fd: int, flags: int, path: int, path_len: int,
@@ -532,7 +538,7 @@ class Preview1:
         if not d.perms & DirPerms.MUTATE:
             raise _perm("changing times")
         with resolve(d.fd, p, follow=bool(flags & abi.LOOKUP_SYMLINK_FOLLOW)) as (parent, name):
-            _set_times(parent, os.fsencode(name), a, m, _AT_SYMLINK_NOFOLLOW)
+            _set_times(parent, os.fsencode(name), a, m)
 
     def path_link(self, mem: GuestMemory, old_fd: int, old_flags: int, old_path: int,
                   old_len: int, new_fd: int, new_path: int, new_len: int) -> None:
@@ -644,8 +650,8 @@ class Preview1:
             raise _perm("renaming")
         if (src.perms, src.file_perms) != (dst.perms, dst.file_perms):
             raise _perm("renaming across preopens with different permissions")
-        with resolve(src.fd, sp, follow=False) as (sdir, sname), \
-                resolve(dst.fd, dp, follow=False) as (ddir, dname):
+        with resolve(src.fd, sp, follow=False, trailing=True) as (sdir, sname), \
+                resolve(dst.fd, dp, follow=False, trailing=True) as (ddir, dname):
             _os_call(os.rename, sname, dname, src_dir_fd=sdir, dst_dir_fd=ddir)
 
     def path_symlink(self, mem: GuestMemory, old_path: int, old_len: int, fd: int, new_path: int,
@@ -657,6 +663,8 @@ class Preview1:
             raise _perm("creating a symlink")
         if "\0" in target:
             raise WasiErrno(Errno.INVAL, "link target contains a NUL byte")
+        if target.startswith("/"):
+            raise WasiErrno(Errno.PERM, "absolute symlink targets would lead outside the sandbox")
         with resolve(d.fd, p, follow=False) as (parent, name):
             _os_call(os.symlink, target, name, dir_fd=parent)
 
@@ -670,20 +678,20 @@ class Preview1:
 
     # -- poll, process, scheduling, sockets --------------------------------------------
     def _read_sub(self, mem: GuestMemory, at: int) -> tuple:
-        """(userdata, tag, fields) of the subscription at ``at``; bad tags/clock ids/flags trap."""
+        """(userdata, tag, fields) of the subscription at ``at``; bad tags, clock ids or flags are EINVAL."""
         userdata = mem.u64(at)
         tag = mem.u8(at + 8)
         if tag > abi.EVENTTYPE_FD_WRITE:
-            raise Trap(f"invalid enum value Eventtype: {tag}")
+            raise WasiErrno(Errno.INVAL, f"invalid subscription type {tag}")
         if tag == abi.EVENTTYPE_CLOCK:
             clock = mem.u32(at + 16)
             if clock > abi.CLOCK_THREAD_CPUTIME:
-                raise Trap(f"invalid enum value Clockid: {clock}")
+                raise WasiErrno(Errno.INVAL, f"invalid clock id {clock}")
             timeout, flags = mem.u64(at + 24), None
             mem.u64(at + 32)
             flags = mem.u16(at + 40)
             if flags & ~abi.SUBCLOCK_ABSTIME:
-                raise Trap(f"invalid flag value Subclockflags: {flags}")
+                raise WasiErrno(Errno.INVAL, f"invalid subscription clock flags {flags:#x}")
             return userdata, tag, (clock, timeout, flags)
         return userdata, tag, (mem.u32(at + 16),)
 
@@ -704,7 +712,7 @@ class Preview1:
             userdata, tag, fields = self._read_sub(mem, subs)
             if tag == abi.EVENTTYPE_CLOCK and not fields[2] & abi.SUBCLOCK_ABSTIME:
                 _sleep_ns(fields[1])
-                self._write_event(mem, events, userdata, abi.EVENTTYPE_CLOCK, 1, 0)
+                self._write_event(mem, events, userdata, abi.EVENTTYPE_CLOCK, 0, 0)
                 mem.set_u32(nevents_ptr, 1)
                 return
         table = self.ctx.table

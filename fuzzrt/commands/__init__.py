@@ -10,4 +10,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fuzzrt.commands.main",
     "fuzzrt.commands.spec",
     "fuzzrt.commands.bench",
+    "fuzzrt.commands.run",
 )

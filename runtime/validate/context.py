@@ -74,8 +74,10 @@ class ModuleContext:
         else:
             if bt >= len(self.type_sigs):
                 raise ValidationError(f"unknown type {bt}", offset)
-            sig = self.type_sigs[bt]
-            if not self.features.multi_value and (sig[0] or len(sig[1]) > 1):
+            # Before multi-value a block type could not name the type section at
+            # all, so even a [] -> [] type index is refused (as wasmparser does).
+            if not self.features.multi_value:
                 raise ValidationError(MSG_MULTI_VALUE_BLOCK, offset)
+            sig = self.type_sigs[bt]
         self.block_sigs[bt] = sig
         return sig

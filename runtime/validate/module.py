@@ -40,7 +40,7 @@ def validate_module(module: Module, features: Features = _DEFAULT_FEATURES) -> N
     otherwise.  Also enforces wasmparser's implementation limits (see
     ``limits``) so that oversized fuzz inputs are refused cheaply.
     """
-    _check_counts(module, features)
+    _check_counts(module)
     type_sigs = [_check_functype(sig, i, features) for i, sig in enumerate(module.types)]
     ntypes = len(type_sigs)
 
@@ -57,10 +57,10 @@ def validate_module(module: Module, features: Features = _DEFAULT_FEATURES) -> N
                 raise ValidationError(f"unknown type {desc}: imported function {idx}")
             func_sigs.append(type_sigs[desc])
         elif imp.kind == ExternKind.TABLE:
-            _check_table(desc, features, f"imported table {idx}", None)
+            _check_table(desc, features, f"imported table {idx}")
             table_elems.append(desc.elem)
         elif imp.kind == ExternKind.MEMORY:
-            _check_memory(desc, f"imported memory {idx}", None)
+            _check_memory(desc, f"imported memory {idx}")
             num_mems += 1
         else:
             check_valtype(desc.valtype, features, None)
@@ -77,14 +77,14 @@ def validate_module(module: Module, features: Features = _DEFAULT_FEATURES) -> N
     nfuncs = len(func_sigs)
 
     for idx, table in enumerate(module.tables, start=len(table_elems)):
-        _check_table(table, features, f"table {idx}", None)
+        _check_table(table, features, f"table {idx}")
         table_elems.append(table.elem)
     if len(table_elems) > 1 and not features.reference_types:
         raise ValidationError(f"multiple tables: {len(table_elems)} tables need the "
                               "reference types proposal")
 
     for idx, mem in enumerate(module.mems, start=num_mems):
-        _check_memory(mem, f"memory {idx}", None)
+        _check_memory(mem, f"memory {idx}")
     num_mems += len(module.mems)
     if num_mems > 1:
         raise ValidationError(f"multiple memories: {num_mems} memories defined or imported")
@@ -136,7 +136,7 @@ def validate_module(module: Module, features: Features = _DEFAULT_FEATURES) -> N
         validate_function(ctx, idx, func)
 
 
-def _check_counts(module: Module, features: Features) -> None:
+def _check_counts(module: Module) -> None:
     """wasmparser's per-section count limits, checked before any per-item work."""
     nfuncs = len(module.funcs) + sum(1 for i in module.imports if i.kind == ExternKind.FUNC)
     ntables = len(module.tables) + sum(1 for i in module.imports if i.kind == ExternKind.TABLE)
@@ -191,18 +191,18 @@ def _check_limits(lim: Limits, bound: int, too_big: str, what: str) -> None:
                               f"minimum {lim.min} and maximum {lim.max}")
 
 
-def _check_table(sig: TableSig, features: Features, what: str, offset: int | None) -> None:
+def _check_table(sig: TableSig, features: Features, what: str) -> None:
     if sig.elem != FUNCREF and sig.elem != EXTERNREF:
-        raise ValidationError(f"invalid table element type {sig.elem!r}: {what}", offset)
+        raise ValidationError(f"invalid table element type {sig.elem!r}: {what}")
     if sig.elem == EXTERNREF and not features.reference_types:
-        raise ValidationError(f"{MSG_REFERENCE_TYPES}: externref {what}", offset)
+        raise ValidationError(f"{MSG_REFERENCE_TYPES}: externref {what}")
     _check_limits(sig.limits, L.MAX_TABLE_LIMIT, "table size must be at most 2^32-1", what)
     if sig.limits.min > L.MAX_TABLE_ENTRIES:
         raise ValidationError(f"minimum table size is out of bounds: {what} has minimum "
-                              f"{sig.limits.min}, limit {L.MAX_TABLE_ENTRIES}", offset)
+                              f"{sig.limits.min}, limit {L.MAX_TABLE_ENTRIES}")
 
 
-def _check_memory(sig: MemorySig, what: str, offset: int | None) -> None:
+def _check_memory(sig: MemorySig, what: str) -> None:
     _check_limits(sig.limits, L.MAX_MEMORY_PAGES,
                   "memory size must be at most 65536 pages (4GiB)", what)
 
@@ -291,11 +291,9 @@ def _check_elem(seg: Elem, features: Features, table_elems: list[int], nfuncs: i
             raise ValidationError(
                 f"type mismatch: {valtype_name(et)} element segment for a "
                 f"{valtype_name(table_elems[seg.table])} table {seg.table}", seg.offset)
-    elif seg.mode == SegmentMode.PASSIVE:
-        if not features.bulk_memory:
-            raise ValidationError(f"{MSG_BULK}: passive element segment", seg.offset)
-    elif not features.reference_types:
-        raise ValidationError(f"{MSG_REFERENCE_TYPES}: declarative element segment", seg.offset)
+    elif not features.bulk_memory:
+        # wasmparser accepts declarative segments under bulk memory alone, as we do
+        raise ValidationError(f"{MSG_BULK}: {seg.mode.value} element segment", seg.offset)
     for item in seg.init:
         # A lone ref.func may come from the MVP encoding (a vector of function
         # indices); anything else is an expression, which the bulk memory

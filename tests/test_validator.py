@@ -126,22 +126,24 @@ def test_unreachable_makes_stack_polymorphic():
 
 
 def test_unreachable_still_checks_known_operands():
-    invalid(fn((), (I32,), [i("unreachable"), i("i64.const", 0), i("i32.add")]), "type mismatch")
+    assert invalid(fn((), (I32,), [i("unreachable"), i("i64.const", 0), i("i32.add")]),
+                   "type mismatch").offset == 102
     invalid(fn((), (I32,), [i("unreachable"), i("i64.const", 0)]), "type mismatch")
 
 
 def test_unknown_value_left_on_stack_is_an_error():
-    invalid(fn((), (), [i("unreachable"), i("select")]), "type mismatch")
+    err = invalid(fn((), (), [i("unreachable"), i("select")]), "type mismatch")
+    assert err.offset == 102 and "values remaining" in err.reason
 
 
 def test_polymorphism_ends_with_the_frame():
-    invalid(fn((), (), [i("block", BLOCK_EMPTY), i("unreachable"), i("end"), i("i32.eqz"),
-                        i("drop")]), "type mismatch")
+    assert invalid(fn((), (), [i("block", BLOCK_EMPTY), i("unreachable"), i("end"), i("i32.eqz"),
+                               i("drop")]), "type mismatch").offset == 103
 
 
 def test_else_resets_reachability():
     code = [c32(), i("if", -1), i("unreachable"), i("else"), i("i32.add"), i("end")]
-    invalid(fn((), (I32,), code), "type mismatch")
+    assert invalid(fn((), (I32,), code), "type mismatch").offset == 104
 
 
 # -- blocks, multi-value ----------------------------------------------------
@@ -180,7 +182,8 @@ def test_loop_label_carries_params():
 
 
 def test_if_without_else_needs_params_equal_results():
-    invalid(fn((), (I32,), [c32(), i("if", -1), c32(), i("end")]), "type mismatch")
+    err = invalid(fn((), (I32,), [c32(), i("if", -1), c32(), i("end")]), "type mismatch")
+    assert err.offset == 103 and "without `else`" in err.reason
     module = fn((), (I32,), [c32(5), c32(1), i("if", 1), i("i32.eqz"), i("end")])
     module.types.append(FuncSig((I32,), (I32,)))
     valid(module)
@@ -286,8 +289,9 @@ def test_call_indirect():
 
 def test_untyped_select():
     valid(fn((), (F64,), [i("f64.const", 0), i("f64.const", 1), c32(), i("select")]))
-    invalid(fn((), (F64,), [i("f64.const", 0), i("f32.const", 1), c32(), i("select")]),
-            "type mismatch")
+    err = invalid(fn((), (), [i("f64.const", 0), i("f32.const", 1), c32(), i("select"),
+                              i("drop")]), "type mismatch")
+    assert err.offset == 103
     invalid(fn((), (FUNCREF,), [i("ref.null", FUNCREF), i("ref.null", FUNCREF), c32(),
                                 i("select")]), "type mismatch")
     # an unknown operand does not make a reference acceptable

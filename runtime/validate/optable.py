@@ -65,7 +65,8 @@ MSG_REFERENCE_TYPES = "reference types support is not enabled"
 MSG_BULK = "bulk memory support is not enabled"
 MSG_SIGN_EXTENSION = "sign extension operations support is not enabled"
 MSG_SATURATING = "saturating float to int conversions support is not enabled"
-MSG_MULTI_VALUE_FUNC = "func type returns multiple values but the multi-value feature is not enabled"
+MSG_MULTI_VALUE_FUNC = (
+    "func type returns multiple values but the multi-value feature is not enabled")
 MSG_MULTI_VALUE_BLOCK = (
     "blocks, loops, and ifs may only produce a resulttype when multi-value is not enabled")
 MSG_MUTABLE_GLOBAL = "mutable global support is not enabled"

@@ -43,6 +43,19 @@ RUNS = [
      for kind in ("none", "unreachable", "oob", "divzero", "overflow", "stack", "indirect", "abort")]
 
 
+_COMPILED: dict[tuple[str, str], tuple] = {}
+
+
+def _compiled(engine: str, name: str) -> tuple:
+    """(engine, module) compiled once per program: JIT compilation dominates these tests."""
+    key = (engine, name)
+    if key not in _COMPILED:
+        mod = rt if engine == "runtime" else wasmtime
+        eng = mod.Engine()
+        _COMPILED[key] = (eng, mod.Module(eng, (BIN / f"{name}.wasm").read_bytes()))
+    return _COMPILED[key]
+
+
 def run_program(engine: str, name: str, argv: list[str], env: dict[str, str],
                 stdin: bytes | None) -> dict:
     mod = rt if engine == "runtime" else wasmtime
@@ -60,12 +73,11 @@ def run_program(engine: str, name: str, argv: list[str], env: dict[str, str],
             (tmp / "stdin").write_bytes(stdin)
             cfg.stdin_file = str(tmp / "stdin")
         cfg.preopen_dir(str(work), ".")
-        eng = mod.Engine()
+        eng, module = _compiled(engine, name)
         store = mod.Store(eng)
         store.set_wasi(cfg)
         linker = mod.Linker(eng)
         linker.define_wasi()
-        module = mod.Module(eng, (BIN / f"{name}.wasm").read_bytes())
         instance = linker.instantiate(store, module)
         outcome: tuple
         try:

@@ -23,7 +23,6 @@ from ..errors import ResourceTableError, Trap
 from . import abi
 from .errno import WasiErrno
 from .memory import GuestMemory
-from .preview1 import Preview1
 
 _M32 = (1 << 32) - 1
 _M64 = (1 << 64) - 1

@@ -157,3 +157,10 @@ def test_nan_payload_survives_call_vals_both_ways() -> None:
     for bits in (0x7FF0000000000001, 0xFFF8000000000123, 0x8000000000000000):
         [r] = ex["id64"].call_vals(store, [rt.Val.f64_bits(bits)])
         assert r.bits == bits
+
+
+def test_huge_table_validates_but_instantiation_is_a_resource_error() -> None:
+    engine = rt.Engine()
+    module = rt.Module(engine, "(module (table 4000000000 funcref))")
+    with pytest.raises(rt.ResourceLimitError):
+        rt.Instance(rt.Store(engine), module, [])

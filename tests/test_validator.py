@@ -488,9 +488,8 @@ def test_table_limits():
     valid(Module(tables=[TableSig(FUNCREF, Limits(0, 0xFFFF_FFFF))]))
     invalid(Module(tables=[TableSig(FUNCREF, Limits(0xFFFF_FFFF, 0))]),
             "size minimum must not be greater than maximum")
-    invalid(Module(tables=[TableSig(FUNCREF, Limits(limits.MAX_TABLE_ENTRIES + 1))]),
-            "minimum table size is out of bounds")
-    valid(Module(tables=[TableSig(FUNCREF, Limits(limits.MAX_TABLE_ENTRIES))]))
+    # huge minimums validate (as in wasmparser); allocation refuses them at instantiation
+    valid(Module(tables=[TableSig(FUNCREF, Limits(0xFFFF_FFFF))]))
 
 
 def test_exports():

@@ -8,9 +8,9 @@ signature) fail in microseconds instead of burning CPU in the validator and the
 JIT.  Each figure was cross-checked against ``wasmtime.Module.validate`` of the
 pinned wasmtime release where that was practical.
 
-``MAX_TABLE_ENTRIES`` is stricter than wasmtime's validator (which only fails
-when the table is allocated): an initial size above ten million elements is
-refused up front so that instantiation never tries to allocate gigabytes.
+Table sizes are bounded only by the u32 limits here, as in wasmparser: a huge
+table is refused when it is allocated (``runtime.vm.table.MAX_TABLE_ELEMENTS``,
+a ``ResourceLimitError`` at instantiation), so validation agrees with wasmtime.
 """
 from __future__ import annotations
 
@@ -40,7 +40,5 @@ MAX_STRING_SIZE = 100_000
 
 #: 32-bit memories: 65536 pages of 64 KiB is the whole 4 GiB address space.
 MAX_MEMORY_PAGES = 65_536
-#: Initial table size (elements).
-MAX_TABLE_ENTRIES = 10_000_000
 #: Table limits are u32 in the binary format.
 MAX_TABLE_LIMIT = 0xFFFF_FFFF

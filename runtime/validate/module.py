@@ -197,9 +197,6 @@ def _check_table(sig: TableSig, features: Features, what: str) -> None:
     if sig.elem == EXTERNREF and not features.reference_types:
         raise ValidationError(f"{MSG_REFERENCE_TYPES}: externref {what}")
     _check_limits(sig.limits, L.MAX_TABLE_LIMIT, "table size must be at most 2^32-1", what)
-    if sig.limits.min > L.MAX_TABLE_ENTRIES:
-        raise ValidationError(f"minimum table size is out of bounds: {what} has minimum "
-                              f"{sig.limits.min}, limit {L.MAX_TABLE_ENTRIES}")
 
 
 def _check_memory(sig: MemorySig, what: str) -> None:

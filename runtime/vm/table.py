@@ -16,14 +16,15 @@ class TableStorage:
         self.elem_type = elem_type
         self.declared_max = max_size
         self.max_size = min(max_size if max_size is not None else limit, limit)
+        if min_size > self.max_size:  # before allocating: a u32 minimum could ask for 32 GiB
+            raise ResourceLimitError(
+                f"table minimum of {min_size} elements exceeds the limit of {self.max_size}")
         self.tabdef = (ctypes.c_uint64 * abi.TABDEF_SLOTS)()
         self.tabdef[abi.TAB_MAX] = self.max_size
         self._elems = (ctypes.c_uint64 * max(min_size, 1))()
         self.size = 0
         self._publish()
-        if self.grow(min_size, init) < 0:
-            raise ResourceLimitError(
-                f"table minimum of {min_size} elements exceeds the limit of {self.max_size}")
+        self.grow(min_size, init)
 
     @property
     def tabdef_addr(self) -> int:

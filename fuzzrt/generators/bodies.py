@@ -44,11 +44,11 @@ CONTINUE_NESTED = 0.6
 #: probability that a memory/table operand is an edge value (likely out of bounds)
 EDGE_P = 0.05
 
-_SIGN_EXT_OPS = frozenset(OP[n] for n in ("i32.extend8_s", "i32.extend16_s", "i64.extend8_s",
+SIGN_EXT_OPS = frozenset(OP[n] for n in ("i32.extend8_s", "i32.extend16_s", "i64.extend8_s",
                                            "i64.extend16_s", "i64.extend32_s"))
-_SAT_OPS = frozenset(FC | i for i in range(8))
+SAT_OPS = frozenset(FC | i for i in range(8))
 #: float-producing operators whose NaN results are not bit-deterministic (the others only move bits)
-_NAN_OPS = frozenset(
+NAN_NONDETERMINISTIC_OPS = frozenset(
     OP[f"{t}.{n}"] for t in ("f32", "f64")
     for n in ("add", "sub", "mul", "div", "sqrt", "min", "max", "ceil", "floor", "trunc", "nearest")
 ) | {OP["f32.demote_f64"], OP["f64.promote_f32"]}
@@ -99,9 +99,9 @@ def _allowed_ops(ctx: ModuleContext) -> list[tuple[int, tuple[int, ...], int]]:
     """(op, params, result) of every numeric operator the module's features allow."""
     out = []
     for op, (params, results) in NUMERIC.items():
-        if op in _SIGN_EXT_OPS and not ctx.features.sign_extension:
+        if op in SIGN_EXT_OPS and not ctx.features.sign_extension:
             continue
-        if op in _SAT_OPS and not ctx.features.saturating_float_to_int:
+        if op in SAT_OPS and not ctx.features.saturating_float_to_int:
             continue
         out.append((op, params, results[0]))
     return out
@@ -246,7 +246,7 @@ class BodyBuilder:
     # -- operators -----------------------------------------------------------------
     def apply(self, op: int, result: int) -> None:
         self.emit(op)
-        if self.ctx.canonicalize_nans and op in _NAN_OPS:
+        if self.ctx.canonicalize_nans and op in NAN_NONDETERMINISTIC_OPS:
             self.canonicalize(result)
 
     def canonicalize(self, t: int) -> None:

@@ -288,7 +288,7 @@ class ResourceTableMachine(RuleBasedStateMachine):
 
 
 TestResourceTableMachine = ResourceTableMachine.TestCase
-TestResourceTableMachine.settings = settings(max_examples=150, stateful_step_count=50,
+TestResourceTableMachine.settings = settings(max_examples=100, stateful_step_count=50,
                                              deadline=None)
 
 

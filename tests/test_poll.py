@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -179,6 +180,38 @@ def test_failures_while_waiting_restore_every_pollable() -> None:
         poll(table, [clock, boom])
     for res in (clock, never, boom):
         table.get(res)                            # none left taken
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_far_deadlines_wait_and_an_interrupted_wait_restores_the_table(
+        pipe: tuple[int, int]) -> None:
+    """A u64::MAX-ns timeout must neither overflow the OS wait nor leave anything taken."""
+    r, w = pipe
+    table = ResourceTable()
+    forever = table.push(ClockPollable.after(2**64 - 1))
+    readable = table.push(FdReadable(r))
+    writer = threading.Timer(0.03, os.write, (w, b"x"))
+    writer.start()
+    try:
+        assert poll(table, [forever, readable]) == [1]
+    finally:
+        writer.join()
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.03)
+    try:
+        with pytest.raises(Interrupted):
+            poll(table, [forever])                # sleep path, no descriptors
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert isinstance(table.get(forever), ClockPollable)
 
 
 def test_a_pollable_keeps_what_it_watches_alive(pipe: tuple[int, int]) -> None:

@@ -16,6 +16,10 @@ from ..errors import Trap, WrongType
 from ..resources import Resource, ResourceTable
 from .pollable import Pollable
 
+#: longest single OS wait, in seconds: a far deadline (a guest may ask for u64::MAX ns) is
+#: reached by re-waiting, since the OS refuses timeouts that overflow its time types
+MAX_WAIT = 86_400.0
+
 
 def poll(table: ResourceTable, handles: list[Resource[Pollable]]) -> list[int]:
     """Indices (ascending) into ``handles`` of the pollables that are ready; at least one.
@@ -65,7 +69,9 @@ def _wait(table: ResourceTable, by_index: list[Pollable], unique: list[Pollable]
         for p in unique:
             if (key := p.wait_fd(table)) is not None:
                 fds[key[0]] = fds.get(key[0], 0) | key[1]
-        timeout = max(min(deadlines) - time.monotonic_ns(), 0) / 1e9 if deadlines else None
+        timeout = None
+        if deadlines:
+            timeout = min(max(min(deadlines) - time.monotonic_ns(), 0) / 1e9, MAX_WAIT)
         if fds:
             _select(fds, timeout)
         elif timeout is not None:

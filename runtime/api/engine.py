@@ -13,6 +13,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 
+from ..jit.cache import CodeCache, default_cache_dir
 from ..jit.compiler import CompiledModule, compile_host_trampoline, compile_module
 from ..jit.function import CodegenOptions
 from ..syntax.ast import Module as AstModule
@@ -40,6 +41,9 @@ class Engine:
         self._sig_ids: dict[FuncSig, int] = {}
         self._host_trampolines: dict[FuncSig, tuple[object, int]] = {}
         self._code: OrderedDict[bytes, CompiledModule] = OrderedDict()
+        cache = config.cache
+        self._disk_cache = (CodeCache(default_cache_dir() if cache is True else cache)
+                            if cache else None)
 
     def increment_epoch(self) -> None:
         with self._lock:
@@ -75,7 +79,7 @@ class Engine:
             if code is not None:
                 self._code.move_to_end(key)
                 return code
-        code = compile_module(module, self._codegen, self._opt_level)
+        code = compile_module(module, self._codegen, self._opt_level, wasm, self._disk_cache)
         with self._lock:
             self._code[key] = code
             while len(self._code) > _CODE_CACHE_ENTRIES:

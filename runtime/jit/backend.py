@@ -1,14 +1,20 @@
 """LLVM through llvmlite: turning IR text into native code we can call.
 
-LLVM's global context is not thread-safe, so all parsing, optimisation and code
-generation is serialised by one process-wide lock; running the generated code
-needs no lock.  Each compiled unit gets its own MCJIT ExecutionEngine (and its own
-TargetMachine, which the engine takes ownership of), so dropping the last Python
-reference to a unit frees its machine code.
+Compilation produces a relocatable object file (optimise, then ``emit_object``);
+loading links that object into one process-wide ORC LLJIT as its own library.
+Splitting the two is what makes the on-disk code cache (``cache.py``) possible:
+a cache hit skips IR generation, optimisation and code generation and only
+links the stored object, which takes well under a millisecond.
+
+LLVM's global context is not thread-safe, so parsing, optimisation, code
+generation and linking are serialised by one process-wide lock; running the
+generated code needs no lock.  Each loaded object is owned by the Python object
+returned for it: when the last reference goes, LLJIT frees its machine code.
 """
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 
 import llvmlite.binding as llvm
@@ -17,6 +23,8 @@ from ..errors import WasmError
 
 _lock = threading.Lock()
 _initialized = False
+_lljit = None
+_library_ids = itertools.count()
 
 
 def _init() -> None:
@@ -28,25 +36,29 @@ def _init() -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _host_cpu() -> tuple[str, str]:
-    """Host CPU name and feature string (asking LLVM each compile costs time)."""
+def host_cpu() -> tuple[str, str]:
+    """Host CPU name and feature string (asking LLVM on every compile costs time)."""
+    _init()
     return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
 
 
+def _target_machine(opt: int) -> llvm.TargetMachine:
+    cpu, features = host_cpu()
+    return llvm.Target.from_default_triple().create_target_machine(
+        cpu=cpu, features=features, opt=opt, codemodel="jitdefault", reloc="pic")
+
+
 class NativeCode:
-    """Machine code for one LLVM module; keeps it alive while referenced."""
+    """Machine code of one loaded object; keeps it alive while referenced."""
 
-    __slots__ = ("_engine", "_addresses")
+    __slots__ = ("_tracker", "_addresses")
 
-    def __init__(self, engine: llvm.ExecutionEngine, names: list[str]):
-        self._engine = engine
-        self._addresses = {name: engine.get_function_address(name) for name in names}
+    def __init__(self, tracker, names: list[str]):
+        self._tracker = tracker
+        self._addresses = {name: tracker[name] for name in names}
 
     def address(self, name: str) -> int:
         return self._addresses[name]
-
-    def global_address(self, name: str) -> int:
-        return self._engine.get_global_value_address(name)
 
 
 def _light_pipeline(mod: llvm.ModuleRef, tm: llvm.TargetMachine) -> None:
@@ -61,8 +73,8 @@ def _light_pipeline(mod: llvm.ModuleRef, tm: llvm.TargetMachine) -> None:
             fpm.run(fn, pb)
 
 
-def compile_ir(ir_text: str, exported: list[str], opt_level: int) -> NativeCode:
-    """Optimise and JIT-compile ``ir_text``; return the addresses of ``exported``.
+def emit_object(ir_text: str, opt_level: int) -> bytes:
+    """Optimise ``ir_text`` and generate a relocatable object file.
 
     Optimisation levels: 0 = none (fast instruction selection); 1 = the light
     pipeline with fast instruction selection, for when compile time dominates
@@ -70,13 +82,7 @@ def compile_ir(ir_text: str, exported: list[str], opt_level: int) -> NativeCode:
     """
     with _lock:
         _init()
-        target = llvm.Target.from_default_triple()
-        tm = target.create_target_machine(
-            cpu=_host_cpu()[0],
-            features=_host_cpu()[1],
-            opt=opt_level if opt_level >= 2 else 0,
-            codemodel="jitdefault",
-        )
+        tm = _target_machine(opt_level if opt_level >= 2 else 0)
         try:
             mod = llvm.parse_assembly(ir_text)
             mod.verify()
@@ -88,6 +94,26 @@ def compile_ir(ir_text: str, exported: list[str], opt_level: int) -> NativeCode:
             pto = llvm.create_pipeline_tuning_options(speed_level=min(opt_level, 3))
             pb = llvm.create_pass_builder(tm, pto)
             pb.getModulePassManager().run(mod, pb)
-        engine = llvm.create_mcjit_compiler(mod, tm)
-        engine.finalize_object()
-        return NativeCode(engine, exported)
+        return tm.emit_object(mod)
+
+
+def load_object(obj: bytes, exported: list[str]) -> NativeCode:
+    """Link an object file into the process and return the addresses of ``exported``."""
+    global _lljit
+    with _lock:
+        _init()
+        if _lljit is None:
+            _lljit = llvm.create_lljit_compiler(_target_machine(2))
+        builder = llvm.JITLibraryBuilder().add_object_img(obj).add_current_process()
+        for name in exported:
+            builder.export_symbol(name)
+        try:
+            tracker = builder.link(_lljit, f"wasm{next(_library_ids)}")
+        except RuntimeError as exc:
+            raise WasmError(f"internal JIT error: linking generated code failed: {exc}") from None
+        return NativeCode(tracker, exported)
+
+
+def compile_ir(ir_text: str, exported: list[str], opt_level: int) -> NativeCode:
+    """Optimise, generate and load ``ir_text`` in one step (no caching)."""
+    return load_object(emit_object(ir_text, opt_level), exported)

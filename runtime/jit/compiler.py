@@ -15,7 +15,8 @@ from llvmlite import ir
 
 from ..syntax import types as T
 from ..syntax.ast import Module
-from .backend import NativeCode, compile_ir
+from .backend import NativeCode, compile_ir, emit_object, load_object
+from .cache import CodeCache
 from .function import CodegenOptions, FunctionCompiler
 from .llvmtypes import PTR, wasm_fn_type
 from .trampolines import build_entry_trampoline, build_host_trampoline
@@ -78,14 +79,22 @@ class ModuleCompiler:
         return str(self.ir), names
 
 
-def compile_module(module: Module, opts: CodegenOptions, opt_level: int) -> CompiledModule:
-    text, names = ModuleCompiler(module, opts).build()
-    native = compile_ir(text, names, opt_level)
+def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
+                   wasm: bytes | None = None, cache: CodeCache | None = None) -> CompiledModule:
+    """Compile ``module``; with a ``cache`` (and its ``wasm`` bytes) reuse or store the object code."""
+    names = [f"entry{ti}" for ti in range(len(module.types))]
+    exported = names + [FUNCS_SYMBOL]
+    key = cache.key(wasm, (opts, opt_level)) if cache is not None and wasm is not None else None
+    obj = cache.get(key) if key is not None else None
+    if obj is None:
+        text, built = ModuleCompiler(module, opts).build()
+        assert built == names
+        obj = emit_object(text, opt_level)
+        if key is not None:
+            cache.put(key, obj)
+    native = load_object(obj, exported)
     n = len(module.funcs)
-    funcs: list[int] = []
-    if n:
-        addr = native.global_address(FUNCS_SYMBOL)
-        funcs = list((ctypes.c_uint64 * n).from_address(addr))
+    funcs = list((ctypes.c_uint64 * n).from_address(native.address(FUNCS_SYMBOL))) if n else []
     return CompiledModule(native, funcs, [native.address(nm) for nm in names])
 
 

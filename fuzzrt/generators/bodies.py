@@ -363,26 +363,25 @@ class BodyBuilder:
         self.keep_one(sig.results, t)
 
     def _call_indirect(self, wanted: Callable[[FuncSig], bool]) -> FuncSig:
-        """call_indirect of a signature accepted by ``wanted``; returns the signature.
+        """call_indirect of a signature accepted by ``wanted`` (among the functions so far); returns it.
 
-        Usually through a slot the element segments fill with a function of
-        that signature (as far as instantiation goes; the body may have
-        changed the table since), else, at an edge, a random slot, so null
-        slots and signature mismatches are exercised too.
+        Usually through a slot of a table the builder fills: the slot is
+        recorded with the signature, and the builder puts a function of that
+        signature there (the first request for a slot wins; the body may also
+        change the table before the call).  At an edge, any slot of any
+        funcref table, so null slots and signature mismatches are exercised too.
         """
         ctx = self.ctx
-        slots = [(table, i, ctx.func_sigs[f]) for table, funcs in ctx.table_funcs.items()
-                 for i, f in enumerate(funcs) if f is not None and wanted(ctx.func_sigs[f])]
-        if slots and not self.edge():
-            table, index, sig = self.c.choice(slots)
-            for p in sig.params:
-                self.value(p)
-            self.emit(OP["i32.const"], index)
+        sig = self.c.choice([s for s in ctx.func_sigs if wanted(s)])
+        for p in sig.params:
+            self.value(p)
+        if ctx.filled_tables and not self.edge():
+            table = self.c.choice(sorted(ctx.filled_tables))
+            slot = self.c.integer(0, ctx.tables[table].limits.min - 1)
+            ctx.slot_requests.setdefault((table, slot), sig)
+            self.emit(OP["i32.const"], slot)
         else:
-            sig = self.c.choice([s for s in ctx.func_sigs if wanted(s)])
             table = self.c.choice(ctx.tables_of(FUNCREF))
-            for p in sig.params:
-                self.value(p)
             self.table_index(table)
         self.emit(OP["call_indirect"], (ctx.type_index(sig), table))
         return sig

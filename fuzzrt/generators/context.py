@@ -48,8 +48,10 @@ class ModuleContext:
     #: the data and element segments (bulk operations aim their offsets/lengths at passive ones)
     datas: list[Data] = field(default_factory=list)
     elems: list[Elem] = field(default_factory=list)
-    #: funcref table -> the function in each slot after instantiation's active segments (None: null)
-    table_funcs: dict[int, list[int | None]] = field(default_factory=dict)
+    #: funcref table -> index of the element segment that fills it from slot 0 (see ``builder``)
+    filled_tables: dict[int, int] = field(default_factory=dict)
+    #: (table, slot) -> the signature the first ``call_indirect`` through that slot expects
+    slot_requests: dict[tuple[int, int], FuncSig] = field(default_factory=dict)
 
     def type_index(self, sig: FuncSig) -> int:
         try:

@@ -1,0 +1,1 @@
+"""One module per fuzz target, each defining ``TARGET`` (see ``fuzzrt.campaign.registry``)."""

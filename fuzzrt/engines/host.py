@@ -1,0 +1,109 @@
+"""The host side of a test case: imports both engines get, with identical behaviour.
+
+A fuzzed module may import functions (and, from raw or mutated inputs, globals,
+memories and tables).  Both engines must see the same host: every function
+import records its calls (the imports oracle compares the sequences) and
+returns results that are a pure function of the import's name and argument
+bits, so a divergence in what wasm passes out shows up in what comes back in.
+It may also trap on purpose (``ExecPlan.host_trap_modulus``) to exercise trap
+propagation through host frames.
+
+Host callables only ever see integers: float parameters and results are
+reinterpreted as same-width integers by a shim module (``shim.py``) because
+both Python APIs round-trip f32 values through C doubles, which quiets
+signalling NaNs.
+"""
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from fuzzrt.generators.args import EDGES
+from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncSig
+
+from .outcome import HostCall
+
+_INT_OF = {F32: I32, F64: I64}
+_WIDTH = {I32: 32, I64: 64}
+
+
+class HostTrap(Exception):
+    """Raised by a host import to make the wasm call trap; both engines propagate it unchanged."""
+
+
+def int_sig(sig: FuncSig) -> FuncSig:
+    """``sig`` with every float type replaced by the integer type of the same width."""
+    return FuncSig(tuple(_INT_OF.get(t, t) for t in sig.params),
+                   tuple(_INT_OF.get(t, t) for t in sig.results))
+
+
+def has_floats(sig: FuncSig) -> bool:
+    return any(t in _INT_OF for t in sig.params + sig.results)
+
+
+def _to_bits(t: int, value: Any) -> int:
+    """Argument bits of an int-typed host parameter (references: 0 null, 1 non-null)."""
+    if t == I32:
+        return value & 0xFFFF_FFFF
+    if t == I64:
+        return value & 0xFFFF_FFFF_FFFF_FFFF
+    return 0 if value is None else 1
+
+
+def _signed(bits: int, width: int) -> int:
+    return bits - (1 << width) if bits >> (width - 1) else bits
+
+
+class HostLog:
+    """The host calls made so far, in order; the driver cuts it into per-call slices."""
+
+    def __init__(self) -> None:
+        self.calls: list[HostCall] = []
+        self._mark = 0
+
+    def take(self) -> tuple[HostCall, ...]:
+        """The calls made since the last ``take``."""
+        out = tuple(self.calls[self._mark:])
+        self._mark = len(self.calls)
+        return out
+
+
+def host_function(log: HostLog, module: str, name: str, sig: FuncSig, orig: FuncSig,
+                  trap_modulus: int) -> Callable[..., Any]:
+    """The Python callable behind one function import, whose (int-only) type is ``sig``.
+
+    ``orig`` is the import's declared type: arguments are recorded with their
+    declared types (an f32 passed through the shim is recorded as an f32's bits).
+    """
+    params, results, orig_params = sig.params, sig.results, orig.params
+    key = f"{module}\0{name}".encode()
+
+    def call(*args: Any) -> Any:
+        bits = tuple(_to_bits(t, a) for t, a in zip(params, args))
+        log.calls.append(HostCall(module, name, tuple(zip(orig_params, bits))))
+        digest = hashlib.blake2b(key + struct.pack(f"<{len(bits)}Q", *bits), digest_size=16).digest()
+        if trap_modulus and int.from_bytes(digest[:4], "little") % trap_modulus == 0:
+            raise HostTrap(f"host import {module}::{name} trapped on purpose")
+        out = [_result(t, o, digest, i) for i, (t, o) in enumerate(zip(results, orig.results))]
+        if not out:
+            return None
+        return out[0] if len(out) == 1 else out
+
+    return call
+
+
+def _result(t: int, declared: int, digest: bytes, index: int) -> Any:
+    """Result ``index``: an edge value of the declared type or random bits, chosen by the digest."""
+    if t in (FUNCREF, EXTERNREF):
+        return None
+    pick = digest[index % len(digest)]
+    width = _WIDTH[t]
+    edges = EDGES[declared]
+    if pick % 4:
+        bits = edges[(pick >> 2) % len(edges)]
+    else:
+        word = digest[(index * 8) % 8:(index * 8) % 8 + 8]
+        bits = int.from_bytes(word, "little") & ((1 << width) - 1)
+    return _signed(bits, width)

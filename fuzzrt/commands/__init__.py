@@ -11,4 +11,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fuzzrt.commands.spec",
     "fuzzrt.commands.bench",
     "fuzzrt.commands.run",
+    "fuzzrt.commands.fuzz",
+    "fuzzrt.commands.repro",
+    "fuzzrt.commands.shrink",
+    "fuzzrt.commands.targets",
 )

@@ -22,6 +22,7 @@ import wasmtime
 from llvmlite import ir
 
 from runtime.errors import TrapCode, WasmError
+from runtime.jit import fastir
 from runtime.jit.numeric import LLVM_TYPES, emit_numeric
 from runtime.syntax.opcodes import NAMES, NUMERIC, OP
 from runtime.syntax.types import F32, F64, I32, I64, valtype_name
@@ -207,8 +208,8 @@ class _OpFunction:
     def __init__(self, module: ir.Module, op: int, cases: list[Template]):
         self.op = op
         fnty = ir.FunctionType(ir.IntType(32), [I64_T, I64_T, I64_T, ir.PointerType()])
-        self.fn = ir.Function(module, fnty, name=f"op_{op}")
-        self.b = ir.IRBuilder(self.fn.append_basic_block("entry"))
+        self.fn = fastir.Function(module, fnty, f"op_{op}")
+        self.b = fastir.IRBuilder(self.fn.append_basic_block("entry"), self.fn)
         params = NUMERIC[op][0]
         out_of_cases = self.fn.append_basic_block("no_case")
         switch = self.b.switch(self.fn.args[0], out_of_cases)
@@ -271,7 +272,7 @@ class Native:
         self.mode = mode
         self.cases = {op: templates(op, mode) for op in NUMERIC}
         self.cases = {op: cases for op, cases in self.cases.items() if cases}
-        module = ir.Module(name="numeric_test")
+        module = fastir.Module("numeric_test")
         for op, cases in self.cases.items():
             _OpFunction(module, op, cases)
         self.engine = jit(module, opt_level, generic_cpu)
@@ -454,10 +455,10 @@ def test_identity_constants_do_not_fold_away_nan_quieting(op: int, native_mixed:
 
 def test_promote_then_demote_is_not_folded_to_identity() -> None:
     """demote(promote(x)) is x except that a signalling NaN comes out quiet."""
-    module = ir.Module()
+    module = fastir.Module()
     i32 = LLVM_TYPES[I32]
-    fn = ir.Function(module, ir.FunctionType(i32, [i32]), name="f")
-    b = ir.IRBuilder(fn.append_basic_block())
+    fn = fastir.Function(module, ir.FunctionType(i32, [i32]), "f")
+    b = fastir.IRBuilder(fn.append_basic_block(), fn)
     no_trap = lambda cond, code: None  # noqa: E731 - neither op traps
     wide = emit_numeric(b, OP["f64.promote_f32"], [b.bitcast(fn.args[0], LLVM_TYPES[F32])], no_trap)
     b.ret(b.bitcast(emit_numeric(b, OP["f32.demote_f64"], [wide], no_trap), i32))
@@ -551,23 +552,23 @@ def test_rem_s_of_int_min_by_minus_one_is_zero(native_o2: Native, width: int) ->
 
 
 def test_intrinsics_declared_once_per_module() -> None:
-    module = ir.Module()
-    fn = ir.Function(module, ir.FunctionType(LLVM_TYPES[I32], [LLVM_TYPES[I32]] * 2), name="f")
-    b = ir.IRBuilder(fn.append_basic_block())
+    module = fastir.Module()
+    fn = fastir.Function(module, ir.FunctionType(LLVM_TYPES[I32], [LLVM_TYPES[I32]] * 2), "f")
+    b = fastir.IRBuilder(fn.append_basic_block(), fn)
     x, y = fn.args
     r = emit_numeric(b, OP["i32.rotl"], [x, y], lambda cond, code: None)
     r = emit_numeric(b, OP["i32.rotl"], [r, y], lambda cond, code: None)
     r = emit_numeric(b, OP["i32.clz"], [r], lambda cond, code: None)
     b.ret(emit_numeric(b, OP["i32.clz"], [r], lambda cond, code: None))
     text = str(module)
-    assert text.count('declare i32 @"llvm.fshl.i32"') == 1
-    assert text.count('declare i32 @"llvm.ctlz.i32"') == 1
+    assert text.count('declare i32 @llvm.fshl.i32(') == 1
+    assert text.count('declare i32 @llvm.ctlz.i32(') == 1
     llvm.parse_assembly(text).verify()
 
 
 def test_non_numeric_op_is_an_internal_error() -> None:
-    module = ir.Module()
-    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), []), name="f")
-    b = ir.IRBuilder(fn.append_basic_block())
+    module = fastir.Module()
+    fn = fastir.Function(module, ir.FunctionType(ir.VoidType(), []), "f")
+    b = fastir.IRBuilder(fn.append_basic_block(), fn)
     with pytest.raises(WasmError, match="call"):
         emit_numeric(b, OP["call"], [], lambda cond, code: None)

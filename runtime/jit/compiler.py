@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 
+from . import fastir
+
 from ..syntax import types as T
 from ..syntax.ast import Module
 from .backend import NativeCode, compile_ir, emit_object, load_object
@@ -43,7 +45,7 @@ class ModuleCompiler:
         self.num_imported_funcs = len(self.func_type_idx) - len(module.funcs)
         self.global_types = [g.valtype for g in module.global_sigs()]
         self.has_memory = bool(module.memory_sigs())
-        self.ir = ir.Module(name="wasm")
+        self.ir = fastir.Module("wasm")
         self._fn_types: dict[T.FuncSig, ir.FunctionType] = {}
         self.functions: dict[int, ir.Function] = {}
 
@@ -60,7 +62,7 @@ class ModuleCompiler:
         """Emit the whole LLVM module; return its text and the exported symbols."""
         for i in range(len(self.module.funcs)):
             idx = self.num_imported_funcs + i
-            fn = ir.Function(self.ir, self.fn_type(self.func_sig(idx)), name=f"f{idx}")
+            fn = fastir.Function(self.ir, self.fn_type(self.func_sig(idx)), f"f{idx}")
             fn.linkage = "internal"
             self.functions[idx] = fn
         for i, func in enumerate(self.module.funcs):
@@ -71,11 +73,8 @@ class ModuleCompiler:
             name = f"entry{ti}"
             build_entry_trampoline(self.ir, name, sig)
             names.append(name)
-        arr_ty = ir.ArrayType(PTR, len(self.module.funcs))
-        table = ir.GlobalVariable(self.ir, arr_ty, name=FUNCS_SYMBOL)
-        table.global_constant = True
-        table.initializer = ir.Constant(arr_ty, [self.functions[self.num_imported_funcs + i]
-                                                 for i in range(len(self.module.funcs))])
+        refs = ", ".join(f"ptr @f{self.num_imported_funcs + i}" for i in range(len(self.module.funcs)))
+        self.ir.add_global(f"@{FUNCS_SYMBOL} = constant [{len(self.module.funcs)} x ptr] [{refs}]")
         return str(self.ir), names
 
 
@@ -100,7 +99,7 @@ def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
 
 def compile_host_trampoline(sig: T.FuncSig) -> tuple[NativeCode, int]:
     """A host trampoline for ``sig`` (cached per engine by the caller)."""
-    mod = ir.Module(name="host")
+    mod = fastir.Module("host")
     build_host_trampoline(mod, "host", sig)
     native = compile_ir(str(mod), ["host"], 1)
     return native, native.address("host")

@@ -25,6 +25,7 @@ from ..syntax.ast import Func
 from . import abi
 from .llvmtypes import I1, I8, I32, I64, LLTYPE, PTR, intrinsic, zero
 from .numeric import emit_numeric
+from .fastir import IRBuilder
 from .trampolines import Callee
 
 OP = O.OP
@@ -91,7 +92,7 @@ class FunctionCompiler:
         return self.b.load(ptr, typ=ty, name=name)
 
     def _slot_ptr(self, base: ir.Value, index) -> ir.Value:
-        if not isinstance(index, ir.Value):
+        if isinstance(index, int):
             index = ir.Constant(I64, index)
         return self.b.gep(base, [index], source_etype=I64)
 
@@ -312,14 +313,13 @@ class FunctionCompiler:
     # -- the translation --------------------------------------------------------
     def compile(self) -> None:
         fn = self.fn
-        fn.attributes.add("nounwind")
-        set.add(fn.attributes, '"disable-tail-calls"="true"')
+        fn.attributes.extend(("nounwind", '"disable-tail-calls"="true"'))
         entry = fn.append_basic_block("entry")
         body = fn.append_basic_block("body")
-        self.b = b = ir.IRBuilder(entry)
+        self.b = b = IRBuilder(entry, fn)
         self.store_ctx = b.load(self.vmctx, typ=PTR, name="store")
         self._entry_term = b.branch(body)
-        self._eb = ir.IRBuilder(entry)
+        self._eb = IRBuilder(entry, fn)
         self._eb.position_before(self._entry_term)
         b.position_at_end(body)
 

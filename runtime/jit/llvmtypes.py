@@ -41,7 +41,7 @@ def zero(ty: ir.Type) -> ir.Constant:
     return ir.Constant(ty, None)
 
 
-def to_word(b: ir.IRBuilder, v: ir.Value, t: int) -> ir.Value:
+def to_word(b, v, t: int):
     """A wasm value as the 64-bit word it occupies in an argument/result buffer."""
     if t == T.I32:
         return b.zext(v, I64)
@@ -52,7 +52,7 @@ def to_word(b: ir.IRBuilder, v: ir.Value, t: int) -> ir.Value:
     return v
 
 
-def from_word(b: ir.IRBuilder, w: ir.Value, t: int) -> ir.Value:
+def from_word(b, w, t: int):
     if t == T.I32:
         return b.trunc(w, I32)
     if t == T.F32:
@@ -62,9 +62,6 @@ def from_word(b: ir.IRBuilder, w: ir.Value, t: int) -> ir.Value:
     return w
 
 
-def intrinsic(module: ir.Module, name: str, ret: ir.Type, args: list[ir.Type]) -> ir.Function:
+def intrinsic(module, name: str, ret: ir.Type, args: list[ir.Type]):
     """Declare (once per module) an LLVM intrinsic or external function by its full name."""
-    fn = module.globals.get(name)
-    if fn is None:
-        fn = ir.Function(module, ir.FunctionType(ret, args), name=name)
-    return fn
+    return module.declare(name, ir.FunctionType(ret, args))

@@ -30,6 +30,8 @@ from typing import Callable, Protocol
 
 from llvmlite import ir
 
+from .fastir import IRBuilder, Value, metadata_string
+
 from ..errors import TrapCode, WasmError
 from ..syntax.opcodes import NAMES, NUMERIC, op_name
 from ..syntax.types import F32, F64, I32, I64
@@ -43,7 +45,7 @@ class TrapEmitter(Protocol):
     and rely on ``cond`` being false.
     """
 
-    def __call__(self, cond: ir.Value, code: TrapCode) -> None: ...
+    def __call__(self, cond: Value, code: TrapCode) -> None: ...
 
 
 #: LLVM type of each Wasm number type.
@@ -59,10 +61,10 @@ _BITS = {I32: 32, I64: 64, F32: 32, F64: 64}
 _PRECISION = {F32: 24, F64: 53}
 _I1 = ir.IntType(1)
 
-Handler = Callable[[ir.IRBuilder, list[ir.Value], TrapEmitter], ir.Value]
+Handler = Callable[[IRBuilder, list[Value], TrapEmitter], Value]
 
 
-def emit_numeric(b: ir.IRBuilder, op: int, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def emit_numeric(b: IRBuilder, op: int, args: list[Value], trap: TrapEmitter) -> Value:
     """Emit the Wasm numeric instruction ``op`` on ``args`` (in push order); return its result.
 
     May emit conditional traps through ``trap``, after which ``b`` is left in
@@ -76,7 +78,7 @@ def emit_numeric(b: ir.IRBuilder, op: int, args: list[ir.Value], trap: TrapEmitt
 
 # --- helpers ---------------------------------------------------------------
 
-def _intrinsic(b: ir.IRBuilder, name: str, ret: ir.Type, params: list[ir.Type],
+def _intrinsic(b: IRBuilder, name: str, ret: ir.Type, params: list[ir.Type],
                overloads: tuple[ir.Type, ...]) -> ir.Function:
     """The declaration of an overloaded intrinsic, created once per module.
 
@@ -91,18 +93,18 @@ def _intrinsic(b: ir.IRBuilder, name: str, ret: ir.Type, params: list[ir.Type],
 _TAKES_ROUNDING = frozenset(("fadd", "fsub", "fmul", "fdiv", "sqrt", "fptrunc"))
 
 
-def _strict(b: ir.IRBuilder, name: str, ret: ir.Type, operands: list[ir.Value],
-            overloads: tuple[ir.Type, ...]) -> ir.Value:
+def _strict(b: IRBuilder, name: str, ret: ir.Type, operands: list[Value],
+            overloads: tuple[ir.Type, ...]) -> Value:
     """Call ``llvm.experimental.constrained.<name>`` (see the module docstring for why)."""
     module = b.module
-    meta = [ir.MetaDataString(module, "round.tonearest")] if name in _TAKES_ROUNDING else []
-    meta.append(ir.MetaDataString(module, "fpexcept.maytrap"))
+    meta = [metadata_string("round.tonearest")] if name in _TAKES_ROUNDING else []
+    meta.append(metadata_string("fpexcept.maytrap"))
     fnty = ir.FunctionType(ret, [v.type for v in operands] + [ir.MetaDataType()] * len(meta))
     fn = module.declare_intrinsic("llvm.experimental.constrained." + name, overloads, fnty)
     return b.call(fn, [*operands, *meta])
 
 
-def _to_i32(b: ir.IRBuilder, flag: ir.Value) -> ir.Value:
+def _to_i32(b: IRBuilder, flag: Value) -> Value:
     """Wasm booleans are i32 0/1."""
     return b.zext(flag, LLVM_TYPES[I32])
 
@@ -112,29 +114,29 @@ def _to_i32(b: ir.IRBuilder, flag: ir.Value) -> ir.Value:
 
 # --- integer operations ----------------------------------------------------
 
-def _eqz(t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _eqz(t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     return _to_i32(b, b.icmp_unsigned("==", args[0], ir.Constant(LLVM_TYPES[t], 0)))
 
 
-def _icmp(pred: str, signed: bool, t: int, b: ir.IRBuilder, args: list[ir.Value],
-          trap: TrapEmitter) -> ir.Value:
+def _icmp(pred: str, signed: bool, t: int, b: IRBuilder, args: list[Value],
+          trap: TrapEmitter) -> Value:
     cmp = b.icmp_signed if signed else b.icmp_unsigned
     return _to_i32(b, cmp(pred, args[0], args[1]))
 
 
-def _binary(method: Callable[..., ir.Value], t: int, b: ir.IRBuilder, args: list[ir.Value],
-            trap: TrapEmitter) -> ir.Value:
+def _binary(method: Callable[..., Value], t: int, b: IRBuilder, args: list[Value],
+            trap: TrapEmitter) -> Value:
     return method(b, args[0], args[1])
 
 
-def _shift(method: Callable[..., ir.Value], t: int, b: ir.IRBuilder, args: list[ir.Value],
-           trap: TrapEmitter) -> ir.Value:
+def _shift(method: Callable[..., Value], t: int, b: IRBuilder, args: list[Value],
+           trap: TrapEmitter) -> Value:
     # Wasm takes the count modulo the width; LLVM makes counts >= width poison.
     count = b.and_(args[1], ir.Constant(LLVM_TYPES[t], _BITS[t] - 1))
     return method(b, args[0], count)
 
 
-def _rotate(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _rotate(name: str, t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     # A funnel shift of a value with itself is a rotate; fshl/fshr take the
     # count modulo the width, exactly as Wasm does.
     ty = LLVM_TYPES[t]
@@ -142,32 +144,32 @@ def _rotate(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: Trap
     return b.call(fn, [args[0], args[0], args[1]])
 
 
-def _count_zeros(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _count_zeros(name: str, t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     # is_zero_poison = false: clz(0) and ctz(0) are the bit width in Wasm.
     ty = LLVM_TYPES[t]
     fn = _intrinsic(b, name, ty, [ty, _I1], (ty,))
     return b.call(fn, [args[0], ir.Constant(_I1, 0)])
 
 
-def _unary_intrinsic(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value],
-                     trap: TrapEmitter) -> ir.Value:
+def _unary_intrinsic(name: str, t: int, b: IRBuilder, args: list[Value],
+                     trap: TrapEmitter) -> Value:
     ty = LLVM_TYPES[t]
     return b.call(_intrinsic(b, name, ty, [ty], (ty,)), [args[0]])
 
 
-def _binary_intrinsic(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value],
-                      trap: TrapEmitter) -> ir.Value:
+def _binary_intrinsic(name: str, t: int, b: IRBuilder, args: list[Value],
+                      trap: TrapEmitter) -> Value:
     ty = LLVM_TYPES[t]
     return b.call(_intrinsic(b, name, ty, [ty, ty], (ty,)), [args[0], args[1]])
 
 
-def _div_u(rem: bool, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _div_u(rem: bool, t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     x, y = args
     trap(b.icmp_unsigned("==", y, ir.Constant(LLVM_TYPES[t], 0)), TrapCode.INTEGER_DIVISION_BY_ZERO)
     return b.urem(x, y) if rem else b.udiv(x, y)
 
 
-def _div_s(t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _div_s(t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     ty = LLVM_TYPES[t]
     x, y = args
     trap(b.icmp_unsigned("==", y, ir.Constant(ty, 0)), TrapCode.INTEGER_DIVISION_BY_ZERO)
@@ -177,7 +179,7 @@ def _div_s(t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> 
     return b.sdiv(x, y)
 
 
-def _rem_s(t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _rem_s(t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     ty = LLVM_TYPES[t]
     x, y = args
     trap(b.icmp_unsigned("==", y, ir.Constant(ty, 0)), TrapCode.INTEGER_DIVISION_BY_ZERO)
@@ -187,24 +189,24 @@ def _rem_s(t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> 
     return b.srem(x, b.select(minus_one, ir.Constant(ty, 1), y))
 
 
-def _extend_s(bits: int, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _extend_s(bits: int, t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     return b.sext(b.trunc(args[0], ir.IntType(bits)), LLVM_TYPES[t])
 
 
 # --- float operations ------------------------------------------------------
 
-def _fcmp(ordered: bool, pred: str, t: int, b: ir.IRBuilder, args: list[ir.Value],
-          trap: TrapEmitter) -> ir.Value:
+def _fcmp(ordered: bool, pred: str, t: int, b: IRBuilder, args: list[Value],
+          trap: TrapEmitter) -> Value:
     cmp = b.fcmp_ordered if ordered else b.fcmp_unordered
     return _to_i32(b, cmp(pred, args[0], args[1]))
 
 
-def _float_arith(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _float_arith(name: str, t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     ty = LLVM_TYPES[t]
     return _strict(b, name, ty, args, (ty,))
 
 
-def _min_max(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _min_max(name: str, t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     # llvm.minimum/maximum (unlike minnum/maxnum) propagate NaN and order -0
     # below +0, as Wasm's min/max do, but x86 code for them hands a signalling
     # NaN operand back unchanged, where Wasm requires a quiet one.  So NaN
@@ -218,20 +220,20 @@ def _min_max(name: str, t: int, b: ir.IRBuilder, args: list[ir.Value], trap: Tra
     return b.select(either_nan, quieted, _binary_intrinsic(name, t, b, args, trap))
 
 
-def _fneg(t: int, b: ir.IRBuilder, args: list[ir.Value], trap: TrapEmitter) -> ir.Value:
+def _fneg(t: int, b: IRBuilder, args: list[Value], trap: TrapEmitter) -> Value:
     # fneg only flips the sign bit in LLVM (unlike fsub -0.0, x), as Wasm requires.
     return b.fneg(args[0])
 
 
 # --- conversions -----------------------------------------------------------
 
-def _float_convert(name: str, src: int, dst: int, b: ir.IRBuilder, args: list[ir.Value],
-                   trap: TrapEmitter) -> ir.Value:
+def _float_convert(name: str, src: int, dst: int, b: IRBuilder, args: list[Value],
+                   trap: TrapEmitter) -> Value:
     return _strict(b, name, LLVM_TYPES[dst], args, (LLVM_TYPES[dst], LLVM_TYPES[src]))
 
 
-def _cast(method: Callable[..., ir.Value], src: int, dst: int, b: ir.IRBuilder, args: list[ir.Value],
-          trap: TrapEmitter) -> ir.Value:
+def _cast(method: Callable[..., Value], src: int, dst: int, b: IRBuilder, args: list[Value],
+          trap: TrapEmitter) -> Value:
     return method(b, args[0], LLVM_TYPES[dst])
 
 
@@ -266,8 +268,8 @@ def _trunc_bounds(src: int, dst: int, signed: bool) -> tuple[str, float, float]:
 _NEGATED_PRED = {">": "<=", ">=": "<"}
 
 
-def _trunc(signed: bool, src: int, dst: int, b: ir.IRBuilder, args: list[ir.Value],
-           trap: TrapEmitter) -> ir.Value:
+def _trunc(signed: bool, src: int, dst: int, b: IRBuilder, args: list[Value],
+           trap: TrapEmitter) -> Value:
     x = args[0]
     fty = LLVM_TYPES[src]
     trap(b.fcmp_unordered("uno", x, x), TrapCode.BAD_CONVERSION_TO_INTEGER)
@@ -279,8 +281,8 @@ def _trunc(signed: bool, src: int, dst: int, b: ir.IRBuilder, args: list[ir.Valu
     return (b.fptosi if signed else b.fptoui)(x, LLVM_TYPES[dst])
 
 
-def _trunc_sat(signed: bool, src: int, dst: int, b: ir.IRBuilder, args: list[ir.Value],
-               trap: TrapEmitter) -> ir.Value:
+def _trunc_sat(signed: bool, src: int, dst: int, b: IRBuilder, args: list[Value],
+               trap: TrapEmitter) -> Value:
     # The saturating intrinsics map NaN to 0 and clamp, exactly Wasm's trunc_sat.
     ity, fty = LLVM_TYPES[dst], LLVM_TYPES[src]
     name = "llvm.fptosi.sat" if signed else "llvm.fptoui.sat"
@@ -289,8 +291,8 @@ def _trunc_sat(signed: bool, src: int, dst: int, b: ir.IRBuilder, args: list[ir.
 
 # --- the tables ------------------------------------------------------------
 
-_SameTypeOp = Callable[[int, ir.IRBuilder, list[ir.Value], TrapEmitter], ir.Value]
-_ConversionOp = Callable[[int, int, ir.IRBuilder, list[ir.Value], TrapEmitter], ir.Value]
+_SameTypeOp = Callable[[int, IRBuilder, list[Value], TrapEmitter], Value]
+_ConversionOp = Callable[[int, int, IRBuilder, list[Value], TrapEmitter], Value]
 
 #: Operations whose operands are integers of the instruction's own type, by mnemonic.
 _INT_OPS: dict[str, _SameTypeOp] = {
@@ -302,14 +304,14 @@ _INT_OPS: dict[str, _SameTypeOp] = {
     "ge_s": partial(_icmp, ">=", True), "ge_u": partial(_icmp, ">=", False),
     "clz": partial(_count_zeros, "llvm.ctlz"), "ctz": partial(_count_zeros, "llvm.cttz"),
     "popcnt": partial(_unary_intrinsic, "llvm.ctpop"),
-    "add": partial(_binary, ir.IRBuilder.add), "sub": partial(_binary, ir.IRBuilder.sub),
-    "mul": partial(_binary, ir.IRBuilder.mul),
-    "and": partial(_binary, ir.IRBuilder.and_), "or": partial(_binary, ir.IRBuilder.or_),
-    "xor": partial(_binary, ir.IRBuilder.xor),
+    "add": partial(_binary, IRBuilder.add), "sub": partial(_binary, IRBuilder.sub),
+    "mul": partial(_binary, IRBuilder.mul),
+    "and": partial(_binary, IRBuilder.and_), "or": partial(_binary, IRBuilder.or_),
+    "xor": partial(_binary, IRBuilder.xor),
     "div_s": _div_s, "div_u": partial(_div_u, False),
     "rem_s": _rem_s, "rem_u": partial(_div_u, True),
-    "shl": partial(_shift, ir.IRBuilder.shl), "shr_s": partial(_shift, ir.IRBuilder.ashr),
-    "shr_u": partial(_shift, ir.IRBuilder.lshr),
+    "shl": partial(_shift, IRBuilder.shl), "shr_s": partial(_shift, IRBuilder.ashr),
+    "shr_u": partial(_shift, IRBuilder.lshr),
     "rotl": partial(_rotate, "llvm.fshl"), "rotr": partial(_rotate, "llvm.fshr"),
     "extend8_s": partial(_extend_s, 8), "extend16_s": partial(_extend_s, 16),
     "extend32_s": partial(_extend_s, 32),
@@ -335,11 +337,11 @@ _FLOAT_OPS: dict[str, _SameTypeOp] = {
 
 #: Conversions by mnemonic with the source type cut out ("trunc_f32_s" -> "trunc_s").
 _CONVERSIONS: dict[str, _ConversionOp] = {
-    "wrap": partial(_cast, ir.IRBuilder.trunc),
-    "extend_s": partial(_cast, ir.IRBuilder.sext), "extend_u": partial(_cast, ir.IRBuilder.zext),
-    "convert_s": partial(_cast, ir.IRBuilder.sitofp), "convert_u": partial(_cast, ir.IRBuilder.uitofp),
+    "wrap": partial(_cast, IRBuilder.trunc),
+    "extend_s": partial(_cast, IRBuilder.sext), "extend_u": partial(_cast, IRBuilder.zext),
+    "convert_s": partial(_cast, IRBuilder.sitofp), "convert_u": partial(_cast, IRBuilder.uitofp),
     "demote": partial(_float_convert, "fptrunc"), "promote": partial(_float_convert, "fpext"),
-    "reinterpret": partial(_cast, ir.IRBuilder.bitcast),
+    "reinterpret": partial(_cast, IRBuilder.bitcast),
     "trunc_s": partial(_trunc, True), "trunc_u": partial(_trunc, False),
     "trunc_sat_s": partial(_trunc_sat, True), "trunc_sat_u": partial(_trunc_sat, False),
 }

@@ -17,33 +17,28 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from .fastir import Callable_, Function, IRBuilder, Module, Value
+
 from ..syntax.types import FuncSig
 from . import abi
 from .llvmtypes import I32, I64, PTR, from_word, intrinsic, to_word, wasm_fn_type, zero
 
 
-def _gep(b: ir.IRBuilder, base: ir.Value, i: int) -> ir.Value:
+def _gep(b: IRBuilder, base: Value, i: int) -> Value:
     return b.gep(base, [ir.Constant(I64, i)], source_etype=I64) if i else base
 
 
-class Callee:
-    """A pointer value paired with the function type to call it with (opaque pointers)."""
-
-    def __init__(self, ptr: ir.Value, fnty: ir.FunctionType):
-        self._ptr = ptr
-        self.function_type = fnty
-        self.type = PTR
-
-    def get_reference(self) -> str:
-        return self._ptr.get_reference()
+def Callee(ptr: Value, fnty: ir.FunctionType) -> Callable_:
+    """A function pointer value paired with the function type to call it with."""
+    return Callable_(fnty, ptr.get_reference())
 
 
-def build_entry_trampoline(module: ir.Module, name: str, sig: FuncSig) -> ir.Function:
-    fn = ir.Function(module, ir.FunctionType(I32, [PTR, PTR]), name=name)
-    fn.attributes.add("nounwind")
+def build_entry_trampoline(module: Module, name: str, sig: FuncSig) -> Function:
+    fn = Function(module, ir.FunctionType(I32, [PTR, PTR]), name)
+    fn.attributes.append("nounwind")
     funcref, buf = fn.args
     entry = fn.append_basic_block("entry")
-    b = ir.IRBuilder(entry)
+    b = IRBuilder(entry, fn)
     code = b.load(_gep(b, funcref, abi.FR_CODE), typ=PTR)
     vmctx = b.load(_gep(b, funcref, abi.FR_VMCTX), typ=PTR)
     store = b.load(vmctx, typ=PTR)
@@ -70,11 +65,11 @@ def build_entry_trampoline(module: ir.Module, name: str, sig: FuncSig) -> ir.Fun
     return fn
 
 
-def build_host_trampoline(module: ir.Module, name: str, sig: FuncSig) -> ir.Function:
-    fn = ir.Function(module, wasm_fn_type(sig), name=name)
-    fn.attributes.add("nounwind")
+def build_host_trampoline(module: Module, name: str, sig: FuncSig) -> Function:
+    fn = Function(module, wasm_fn_type(sig), name)
+    fn.attributes.append("nounwind")
     hostctx = fn.args[0]
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    b = IRBuilder(fn.append_basic_block("entry"), fn)
     words = max(len(sig.params), len(sig.results), 1)
     buf = b.alloca(I64, size=ir.Constant(I32, words))
     for i, t in enumerate(sig.params):

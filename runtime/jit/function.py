@@ -25,7 +25,7 @@ from ..syntax.ast import Func
 from . import abi
 from .llvmtypes import I1, I8, I32, I64, LLTYPE, PTR, intrinsic, zero
 from .numeric import emit_numeric
-from .fastir import IRBuilder
+from .fastir import IRBuilder, const
 from .trampolines import Callee
 
 OP = O.OP
@@ -88,12 +88,12 @@ class FunctionCompiler:
     # -- small emitters -------------------------------------------------------
     def _slot(self, base: ir.Value, index: int, ty=I64, name: str = "") -> ir.Value:
         """Load 64-bit slot ``index`` of the array at ``base``."""
-        ptr = self.b.gep(base, [ir.Constant(I64, index)], source_etype=I64) if index else base
+        ptr = self.b.gep(base, [const(I64, index)], source_etype=I64) if index else base
         return self.b.load(ptr, typ=ty, name=name)
 
     def _slot_ptr(self, base: ir.Value, index) -> ir.Value:
         if isinstance(index, int):
-            index = ir.Constant(I64, index)
+            index = const(I64, index)
         return self.b.gep(base, [index], source_etype=I64)
 
     def _entry(self, key, make):
@@ -118,7 +118,7 @@ class FunctionCompiler:
             saved = self.b.block
             self.b.position_at_end(blk)
             if code != 0:  # code 0: a callee already stored its trap; just unwind
-                self.b.store(ir.Constant(I64, code), self.store_ctx)
+                self.b.store(const(I64, code), self.store_ctx)
             self._ret_zero()
             self.b.position_at_end(saved)
             self._trap_blocks[code] = blk
@@ -141,7 +141,7 @@ class FunctionCompiler:
     def _check_callee_trap(self) -> None:
         t = self.b.load(self.store_ctx, typ=I64)
         cont = self.fn.append_basic_block()
-        br = self.b.cbranch(self.b.icmp_unsigned("!=", t, ir.Constant(I64, 0)),
+        br = self.b.cbranch(self.b.icmp_unsigned("!=", t, const(I64, 0)),
                             self._trap_block(0), cont)
         br.set_weights([1, 1 << 20])
         self.b.position_at_end(cont)
@@ -151,10 +151,10 @@ class FunctionCompiler:
         if not self.opts.fuel or self._fuel_pending == 0:
             return
         ptr = self._entry(("sc", abi.SC_FUEL), lambda: self._slot_ptr(self.store_ctx, abi.SC_FUEL))
-        left = self.b.sub(self.b.load(ptr, typ=I64), ir.Constant(I64, self._fuel_pending))
+        left = self.b.sub(self.b.load(ptr, typ=I64), const(I64, self._fuel_pending))
         self.b.store(left, ptr)
         self._fuel_pending = 0
-        self.trap_if(self.b.icmp_signed("<", left, ir.Constant(I64, 0)), TrapCode.OUT_OF_FUEL)
+        self.trap_if(self.b.icmp_signed("<", left, const(I64, 0)), TrapCode.OUT_OF_FUEL)
 
     def _check_epoch(self) -> None:
         if not self.opts.epoch:
@@ -175,11 +175,11 @@ class FunctionCompiler:
     def _mem_addr(self, addr32: ir.Value, offset: int, size: int) -> ir.Value:
         """Bounds-checked native address for an access of ``size`` bytes."""
         ea = self.b.zext(addr32, I64)
-        end = self.b.add(ea, ir.Constant(I64, offset + size))
+        end = self.b.add(ea, const(I64, offset + size))
         limit = self.b.load(self.mem_size, typ=I64)
         self.trap_if(self.b.icmp_unsigned(">", end, limit), TrapCode.MEMORY_OUT_OF_BOUNDS)
         if offset:
-            ea = self.b.add(ea, ir.Constant(I64, offset))
+            ea = self.b.add(ea, const(I64, offset))
         base = self.b.load(self.mem_base, typ=PTR)
         return self.b.gep(base, [ea], source_etype=I8)
 
@@ -193,7 +193,7 @@ class FunctionCompiler:
             f = intrinsic(mod, "llvm.memset.p0.i64", ir.VoidType(), [PTR, I8, I64, I1])
         else:
             f = intrinsic(mod, f"llvm.{name}.p0.p0.i64", ir.VoidType(), [PTR, PTR, I64, I1])
-        self.b.call(f, [dst, src_or_val, n, ir.Constant(I1, 0)])
+        self.b.call(f, [dst, src_or_val, n, const(I1, 0)])
 
     # -- tables ---------------------------------------------------------------
     def _tabdef(self, t: int) -> ir.Value:
@@ -339,7 +339,7 @@ class FunctionCompiler:
             self.mem_size = eb.alloca(I64, name="memsize")
 
         # prologue: stack limit, memory cache, interruption
-        fa = b.call(intrinsic(fn.module, "llvm.frameaddress.p0", PTR, [I32]), [ir.Constant(I32, 0)])
+        fa = b.call(intrinsic(fn.module, "llvm.frameaddress.p0", PTR, [I32]), [const(I32, 0)])
         limit = self._slot(self.store_ctx, abi.SC_STACK_LIMIT)
         self.trap_if(b.icmp_unsigned("<", b.ptrtoint(fa, I64), limit), TrapCode.STACK_OVERFLOW)
         self._reload_memory()
@@ -381,10 +381,10 @@ class FunctionCompiler:
             elif op == _LOCAL_TEE:
                 b.store(stack[-1], self.locals[imm])
             elif op in _CONSTS:
-                stack.append(ir.Constant(_CONSTS[op], imm))
+                stack.append(const(_CONSTS[op], imm))
             elif op in _FCONSTS:
                 ity, fty = _FCONSTS[op]
-                stack.append(b.bitcast(ir.Constant(ity, imm), fty))
+                stack.append(b.bitcast(const(ity, imm), fty))
             elif op in _LOAD:
                 self._load(op, imm)
             elif op in _STORE:
@@ -399,7 +399,7 @@ class FunctionCompiler:
                 then = self.fn.append_basic_block("then")
                 frame.else_block = self.fn.append_basic_block("else")
                 frame.param_values = stack[frame.height:]
-                b.cbranch(b.icmp_unsigned("!=", cond, ir.Constant(I32, 0)), then, frame.else_block)
+                b.cbranch(b.icmp_unsigned("!=", cond, const(I32, 0)), then, frame.else_block)
                 b.position_at_end(then)
             elif op == _ELSE:
                 self._flush_fuel()
@@ -431,7 +431,7 @@ class FunctionCompiler:
                 cond = stack.pop()
                 taken = self.fn.append_basic_block("br_if")
                 cont = self.fn.append_basic_block()
-                b.cbranch(b.icmp_unsigned("!=", cond, ir.Constant(I32, 0)), taken, cont)
+                b.cbranch(b.icmp_unsigned("!=", cond, const(I32, 0)), taken, cont)
                 b.position_at_end(taken)
                 self._branch(imm)
                 b.position_at_end(cont)
@@ -459,7 +459,7 @@ class FunctionCompiler:
                 c = stack.pop()
                 v2 = stack.pop()
                 v1 = stack.pop()
-                stack.append(b.select(b.icmp_unsigned("!=", c, ir.Constant(I32, 0)), v1, v2))
+                stack.append(b.select(b.icmp_unsigned("!=", c, const(I32, 0)), v1, v2))
             elif op == _GLOBAL_GET:
                 t = self.ctx.global_types[imm]
                 stack.append(b.load(self._global_cell(imm), typ=LLTYPE[t]))
@@ -512,7 +512,7 @@ class FunctionCompiler:
         b = self.b
         elem_ptr = self._table_elem_ptr(table, self.stack.pop())
         word = b.load(elem_ptr, typ=I64)
-        self.trap_if(b.icmp_unsigned("==", word, ir.Constant(I64, 0)), TrapCode.INDIRECT_CALL_TO_NULL)
+        self.trap_if(b.icmp_unsigned("==", word, const(I64, 0)), TrapCode.INDIRECT_CALL_TO_NULL)
         fr = b.inttoptr(word, PTR)
         expected = self._entry(("sig", type_idx),
                                lambda: self._slot(self._vm(abi.VM_SIG_IDS), type_idx))
@@ -534,14 +534,14 @@ class FunctionCompiler:
         sw = b.switch(idx, target(default))
         for i, depth in enumerate(labels):
             if depth != default:
-                sw.add_case(ir.Constant(I32, i), target(depth))
+                sw.add_case(const(I32, i), target(depth))
         for depth, blk in targets.items():
             b.position_at_end(blk)
             self._branch(depth)
 
     def _misc(self, op: int, imm) -> None:  # noqa: C901 - reference, table and bulk ops
         b, stack, name = self.b, self.stack, O.NAMES[op]
-        c64 = lambda n: ir.Constant(I64, n)  # noqa: E731
+        c64 = lambda n: const(I64, n)  # noqa: E731
         if name == "ref.null":
             stack.append(c64(0))
         elif name == "ref.is_null":
@@ -555,7 +555,7 @@ class FunctionCompiler:
         elif name == "memory.grow":
             self._flush_fuel()
             delta = b.zext(stack.pop(), I64)
-            r = self._helper(abi.HELPER_MEMORY_GROW, [ir.Constant(I64, 0), delta])
+            r = self._helper(abi.HELPER_MEMORY_GROW, [const(I64, 0), delta])
             self._reload_memory()
             stack.append(b.trunc(r, I32))
         elif name == "memory.fill":
@@ -594,7 +594,7 @@ class FunctionCompiler:
             self._flush_fuel()
             delta = b.zext(stack.pop(), I64)
             init = stack.pop()
-            r = self._helper(abi.HELPER_TABLE_GROW, [ir.Constant(I64, imm), init, delta])
+            r = self._helper(abi.HELPER_TABLE_GROW, [const(I64, imm), init, delta])
             stack.append(b.trunc(r, I32))
         elif name == "table.fill":
             self._table_fill(imm)
@@ -647,6 +647,6 @@ class FunctionCompiler:
         b.cbranch(b.icmp_unsigned("<", k, end), loop, done)
         b.position_at_end(loop)
         b.store(val, self._slot_ptr(elems, k))
-        k.add_incoming(b.add(k, ir.Constant(I64, 1)), loop)
+        k.add_incoming(b.add(k, const(I64, 1)), loop)
         b.branch(head)
         b.position_at_end(done)

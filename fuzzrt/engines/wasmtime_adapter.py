@@ -15,6 +15,7 @@ written into and results read out of ``wasmtime_val_t`` unions as integers.
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 from typing import Any
 
@@ -100,6 +101,8 @@ class WasmtimeEngine(EngineAdapter):
 
     def __init__(self) -> None:
         self._engines: dict[tuple[str, bool], wasmtime.Engine] = {}
+        # free the engines while wasmtime's bindings still exist (not during interpreter teardown)
+        atexit.register(self._engines.clear)
 
     def engine(self, plan: ExecPlan) -> wasmtime.Engine:
         key = (plan.wasmtime_opt_level, plan.simd)

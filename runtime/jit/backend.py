@@ -6,9 +6,9 @@ Splitting the two is what makes the on-disk code cache (``cache.py``) possible:
 a cache hit skips IR generation, optimisation and code generation and only
 links the stored object, which takes well under a millisecond.
 
-LLVM's global context is not thread-safe, so parsing, optimisation, code
-generation and linking are serialised by one process-wide lock; running the
-generated code needs no lock.  Each loaded object is owned by the Python object
+Every compilation parses into an LLVM context of its own, so compilations run
+in parallel (a large module is split across cores); only linking into the
+shared LLJIT takes the process-wide lock.  Running generated code needs none.  Each loaded object is owned by the Python object
 returned for it: when the last reference goes, LLJIT frees its machine code.
 """
 from __future__ import annotations
@@ -76,35 +76,43 @@ def _light_pipeline(mod: llvm.ModuleRef, tm: llvm.TargetMachine) -> None:
 def emit_object(ir_text: str, opt_level: int) -> bytes:
     """Optimise ``ir_text`` and generate a relocatable object file.
 
+    Each call works in an LLVM context of its own, so several may run at once on
+    different threads (llvmlite releases the GIL inside LLVM).
+
     Optimisation levels: 0 = none (fast instruction selection); 1 = the light
     pipeline with fast instruction selection, for when compile time dominates
     (fuzzing); 2 and 3 = LLVM's O2/O3 pipelines and full code generation.
     """
     with _lock:
         _init()
-        tm = _target_machine(opt_level if opt_level >= 2 else 0)
-        try:
-            mod = llvm.parse_assembly(ir_text)
-            mod.verify()
-        except RuntimeError as exc:  # an internal JIT bug, not the guest's fault
-            raise WasmError(f"internal JIT error: generated IR is invalid: {exc}") from None
-        if opt_level == 1:
-            _light_pipeline(mod, tm)
-        elif opt_level >= 2:
-            pto = llvm.create_pipeline_tuning_options(speed_level=min(opt_level, 3))
-            pb = llvm.create_pass_builder(tm, pto)
-            pb.getModulePassManager().run(mod, pb)
-        return tm.emit_object(mod)
+    tm = _target_machine(opt_level if opt_level >= 2 else 0)
+    ctx = llvm.create_context()  # held until the object is emitted
+    try:
+        mod = llvm.parse_assembly(ir_text, context=ctx)
+        mod.verify()
+    except RuntimeError as exc:  # an internal JIT bug, not the guest's fault
+        raise WasmError(f"internal JIT error: generated IR is invalid: {exc}") from None
+    if opt_level == 1:
+        _light_pipeline(mod, tm)
+    elif opt_level >= 2:
+        pto = llvm.create_pipeline_tuning_options(speed_level=min(opt_level, 3))
+        pb = llvm.create_pass_builder(tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+    obj = tm.emit_object(mod)
+    del mod, ctx
+    return obj
 
 
-def load_object(obj: bytes, exported: list[str]) -> NativeCode:
-    """Link an object file into the process and return the addresses of ``exported``."""
+def load_object(objs: list[bytes], exported: list[str]) -> NativeCode:
+    """Link object files into the process as one library; return the addresses of ``exported``."""
     global _lljit
     with _lock:
         _init()
         if _lljit is None:
             _lljit = llvm.create_lljit_compiler(_target_machine(2))
-        builder = llvm.JITLibraryBuilder().add_object_img(obj).add_current_process()
+        builder = llvm.JITLibraryBuilder().add_current_process()
+        for obj in objs:
+            builder.add_object_img(obj)
         for name in exported:
             builder.export_symbol(name)
         try:
@@ -112,8 +120,3 @@ def load_object(obj: bytes, exported: list[str]) -> NativeCode:
         except RuntimeError as exc:
             raise WasmError(f"internal JIT error: linking generated code failed: {exc}") from None
         return NativeCode(tracker, exported)
-
-
-def compile_ir(ir_text: str, exported: list[str], opt_level: int) -> NativeCode:
-    """Optimise, generate and load ``ir_text`` in one step (no caching)."""
-    return load_object(emit_object(ir_text, opt_level), exported)

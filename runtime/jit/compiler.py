@@ -9,6 +9,9 @@ that signature — including one from another module found in a table.
 from __future__ import annotations
 
 import ctypes
+import os
+import struct
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from llvmlite import ir
@@ -17,7 +20,7 @@ from . import fastir
 
 from ..syntax import types as T
 from ..syntax.ast import Module
-from .backend import NativeCode, compile_ir, emit_object, load_object
+from .backend import NativeCode, emit_object, load_object
 from .cache import CodeCache
 from .function import CodegenOptions, FunctionCompiler
 from .llvmtypes import PTR, wasm_fn_type
@@ -38,6 +41,14 @@ class CompiledModule:
 
 
 class ModuleCompiler:
+    """Builds the LLVM IR of a module, optionally split into partitions.
+
+    A large module is split into one partition per core, each an LLVM module of
+    its own compiled on its own thread and LLVM context; functions then keep
+    external linkage so calls across partitions link.  Partition 0 also holds
+    the entry trampolines and the ``__wasm_funcs`` table.
+    """
+
     def __init__(self, module: Module, opts: CodegenOptions):
         self.module = module
         self.opts = opts
@@ -45,9 +56,8 @@ class ModuleCompiler:
         self.num_imported_funcs = len(self.func_type_idx) - len(module.funcs)
         self.global_types = [g.valtype for g in module.global_sigs()]
         self.has_memory = bool(module.memory_sigs())
-        self.ir = fastir.Module("wasm")
         self._fn_types: dict[T.FuncSig, ir.FunctionType] = {}
-        self.functions: dict[int, ir.Function] = {}
+        self.functions: dict[int, fastir.Function] = {}
 
     def func_sig(self, func_index: int) -> T.FuncSig:
         return self.module.types[self.func_type_idx[func_index]]
@@ -58,24 +68,86 @@ class ModuleCompiler:
             ft = self._fn_types[sig] = wasm_fn_type(sig)
         return ft
 
-    def build(self) -> tuple[str, list[str]]:
-        """Emit the whole LLVM module; return its text and the exported symbols."""
-        for i in range(len(self.module.funcs)):
-            idx = self.num_imported_funcs + i
-            fn = fastir.Function(self.ir, self.fn_type(self.func_sig(idx)), f"f{idx}")
-            fn.linkage = "internal"
-            self.functions[idx] = fn
+    def callee(self, func_index: int, module: fastir.Module):
+        """The defined function ``func_index`` as seen from ``module`` (declared if elsewhere)."""
+        fn = self.functions[func_index]
+        if fn.module is module:
+            return fn
+        return module.declare(fn.name, fn.function_type)
+
+    def _partition(self, parts: int) -> list[list[int]]:
+        """Defined function indices per partition, balanced by body size (largest first)."""
+        n_imp = self.num_imported_funcs
+        order = sorted(range(len(self.module.funcs)), key=lambda i: -len(self.module.funcs[i].body))
+        buckets: list[list[int]] = [[] for _ in range(parts)]
+        sizes = [0] * parts
+        for i in order:
+            k = sizes.index(min(sizes))
+            buckets[k].append(n_imp + i)
+            sizes[k] += len(self.module.funcs[i].body)
+        return buckets
+
+    def build(self, parts: int = 1) -> list[str]:
+        """Emit the LLVM IR: one text per partition."""
+        parts = max(1, min(parts, len(self.module.funcs)))
+        modules = [fastir.Module(f"wasm{k}") for k in range(parts)]
+        buckets = self._partition(parts)
+        for k, indices in enumerate(buckets):
+            for idx in sorted(indices):
+                fn = fastir.Function(modules[k], self.fn_type(self.func_sig(idx)), f"f{idx}")
+                if parts == 1:
+                    fn.linkage = "internal"
+                self.functions[idx] = fn
         for i, func in enumerate(self.module.funcs):
             idx = self.num_imported_funcs + i
             FunctionCompiler(self, idx, func, self.functions[idx]).compile()
-        names = []
+        main = modules[0]
         for ti, sig in enumerate(self.module.types):
-            name = f"entry{ti}"
-            build_entry_trampoline(self.ir, name, sig)
-            names.append(name)
-        refs = ", ".join(f"ptr @f{self.num_imported_funcs + i}" for i in range(len(self.module.funcs)))
-        self.ir.add_global(f"@{FUNCS_SYMBOL} = constant [{len(self.module.funcs)} x ptr] [{refs}]")
-        return str(self.ir), names
+            build_entry_trampoline(main, f"entry{ti}", sig)
+        all_funcs = range(self.num_imported_funcs, self.num_imported_funcs + len(self.module.funcs))
+        refs = ", ".join(f"ptr {self.callee(idx, main).get_reference()}" for idx in all_funcs)
+        main.add_global(f"@{FUNCS_SYMBOL} = constant [{len(self.module.funcs)} x ptr] [{refs}]")
+        return [str(m) for m in modules]
+
+
+#: Modules with fewer instructions than this compile in one piece: splitting them
+#: saves less than the threads and extra linking cost.
+PARALLEL_THRESHOLD = 4_000
+
+
+def _parallel_parts(module: Module) -> int:
+    size = sum(len(f.body) for f in module.funcs)
+    if size < PARALLEL_THRESHOLD:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, size // max(PARALLEL_THRESHOLD // 2, 1)))
+
+
+_OBJS_MAGIC = b"FZOB"
+
+
+def _pack(objs: list[bytes]) -> bytes:
+    out = [_OBJS_MAGIC, struct.pack("<I", len(objs))]
+    for o in objs:
+        out += [struct.pack("<Q", len(o)), o]
+    return b"".join(out)
+
+
+def _unpack(blob: bytes) -> list[bytes] | None:
+    """The objects of a cache entry, or None if it is not one we wrote (then recompile)."""
+    if blob[:4] != _OBJS_MAGIC or len(blob) < 8:
+        return None
+    (count,), pos, objs = struct.unpack_from("<I", blob, 4), 8, []
+    for _ in range(count):
+        if pos + 8 > len(blob):
+            return None
+        (n,) = struct.unpack_from("<Q", blob, pos)
+        objs.append(blob[pos + 8:pos + 8 + n])
+        pos += 8 + n
+    return objs if pos == len(blob) else None
 
 
 def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
@@ -84,14 +156,18 @@ def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
     names = [f"entry{ti}" for ti in range(len(module.types))]
     exported = names + [FUNCS_SYMBOL]
     key = cache.key(wasm, (opts, opt_level)) if cache is not None and wasm is not None else None
-    obj = cache.get(key) if key is not None else None
-    if obj is None:
-        text, built = ModuleCompiler(module, opts).build()
-        assert built == names
-        obj = emit_object(text, opt_level)
+    blob = cache.get(key) if key is not None else None
+    objs = _unpack(blob) if blob is not None else None
+    if objs is None:
+        texts = ModuleCompiler(module, opts).build(_parallel_parts(module))
+        if len(texts) == 1:
+            objs = [emit_object(texts[0], opt_level)]
+        else:
+            with ThreadPoolExecutor(len(texts)) as pool:
+                objs = list(pool.map(lambda t: emit_object(t, opt_level), texts))
         if key is not None:
-            cache.put(key, obj)
-    native = load_object(obj, exported)
+            cache.put(key, _pack(objs))
+    native = load_object(objs, exported)
     n = len(module.funcs)
     funcs = list((ctypes.c_uint64 * n).from_address(native.address(FUNCS_SYMBOL))) if n else []
     return CompiledModule(native, funcs, [native.address(nm) for nm in names])
@@ -101,7 +177,7 @@ def compile_host_trampoline(sig: T.FuncSig) -> tuple[NativeCode, int]:
     """A host trampoline for ``sig`` (cached per engine by the caller)."""
     mod = fastir.Module("host")
     build_host_trampoline(mod, "host", sig)
-    native = compile_ir(str(mod), ["host"], 1)
+    native = load_object([emit_object(str(mod), 1)], ["host"])
     return native, native.address("host")
 
 

@@ -25,11 +25,12 @@ from ..syntax.ast import Func
 from . import abi
 from .llvmtypes import I1, I8, I32, I64, LLTYPE, PTR, intrinsic, zero
 from .numeric import emit_numeric
+from .simd import emit_simd
 from .fastir import IRBuilder, const
 from .trampolines import Callee
 
 OP = O.OP
-_LOAD, _STORE, _NUMERIC = O.LOAD, O.STORE, O.NUMERIC
+_LOAD, _STORE, _NUMERIC, _FD = O.LOAD, O.STORE, O.NUMERIC, O.FD
 
 #: operators that cost no fuel, as in wasmtime
 _FREE_OPS = frozenset(OP[n] for n in (
@@ -462,11 +463,13 @@ class FunctionCompiler:
                 stack.append(b.select(b.icmp_unsigned("!=", c, const(I32, 0)), v1, v2))
             elif op == _GLOBAL_GET:
                 t = self.ctx.global_types[imm]
-                stack.append(b.load(self._global_cell(imm), typ=LLTYPE[t]))
-            elif op == _GLOBAL_SET:
-                b.store(stack.pop(), self._global_cell(imm))
+                stack.append(b.load(self._global_cell(imm), typ=LLTYPE[t], align=8))
+            elif op == _GLOBAL_SET:  # cells are 8-byte aligned words (two for a v128)
+                b.store(stack.pop(), self._global_cell(imm), align=8)
             elif op == _NOP:
                 pass
+            elif op & _FD:
+                emit_simd(self, op, imm)
             else:
                 self._misc(op, imm)
 
@@ -500,7 +503,7 @@ class FunctionCompiler:
             n = len(sig.params)
             args = self.stack[len(self.stack) - n:] if n else []
             del self.stack[len(self.stack) - n:]
-            r = self.b.call(self.ctx.functions[f], [self.vmctx] + args)
+            r = self.b.call(self.ctx.callee(f, self.fn.module), [self.vmctx] + args)
             self._check_callee_trap()
             self._reload_memory()
             self._push_results(r, sig.results)

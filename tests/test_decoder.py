@@ -643,10 +643,12 @@ def test_prefixed_subopcode_leb_rules():
     assert err.reason == "integer representation too long"
 
 
-def test_simd_prefix_is_reported_in_one_place():
-    err = decode_error(func_module(b"\x41\x00\xfd\x0c" + END))
-    assert err.reason == "SIMD instructions are not supported"
-    assert err.offset == body_offset(b"\x41\x00\xfd\x0c" + END) + 2
+def test_simd_unknown_subopcode_and_truncated_immediate():
+    err = decode_error(func_module(b"\x41\x00\xfd\x9a\x01" + END))   # 0xfd 0x9a: reserved
+    assert err.reason == "illegal opcode 0xfd 154"
+    assert err.offset == body_offset(b"\x41\x00\xfd\x9a\x01" + END) + 2
+    err = decode_error(func_module(b"\xfd\x0c" + b"\x00" * 15))        # v128.const needs 16 bytes
+    assert err.reason == "unexpected end of section or function"
 
 
 def test_every_opcode_in_the_table_decodes():
@@ -660,11 +662,16 @@ def test_every_opcode_in_the_table_decodes():
         Imm.TABLE_INIT: b"\x00\x00", Imm.MEMARG: b"\x00\x00", Imm.MEM: b"\x00",
         Imm.MEM_COPY: b"\x00\x00", Imm.I32: b"\x00", Imm.I64: b"\x00", Imm.F32: b"\x00" * 4,
         Imm.F64: b"\x00" * 8, Imm.SELECT_T: b"\x01\x7f", Imm.REFTYPE: b"\x70", Imm.BLOCK: b"\x40",
+        Imm.V128: b"\x00" * 16, Imm.SHUFFLE: b"\x00" * 16, Imm.LANE: b"\x00",
+        Imm.MEMARG_LANE: b"\x00\x00\x00",
     }
     for op, imm in IMM.items():
-        if op in (OP["end"], OP["else"]) or op & 0x20000:
+        if op in (OP["end"], OP["else"]):
             continue
-        opcode = bytes([0xFC]) + uleb(op & 0xFFFF) if op & FC else bytes([op])
+        if op & 0x20000:
+            opcode = bytes([0xFD]) + uleb(op & 0xFFFF)
+        else:
+            opcode = bytes([0xFC]) + uleb(op & 0xFFFF) if op & FC else bytes([op])
         extra = b"\x00" if op == OP["memory.init"] else b""
         closer = END if imm == Imm.BLOCK else b""
         code = opcode + imm_bytes[imm] + extra + closer + END

@@ -125,8 +125,10 @@ class Func:
         def dec(t: int):
             return raw_decoder(t) if t not in T.REF_TYPES else (lambda w: store._from_word(t, w))
 
-        plan = (ctypes.c_uint64 * max(len(sig.params), len(sig.results), 1),
-                tuple(enc(t) for t in sig.params), tuple(dec(t) for t in sig.results))
+        wide = _WideLayout(sig) if T.V128 in sig.params or T.V128 in sig.results else None
+        words = max(len(sig.params), len(sig.results), 1) if wide is None else wide.words
+        plan = (ctypes.c_uint64 * words, tuple(enc(t) for t in sig.params),
+                tuple(dec(t) for t in sig.results), wide)
         self._plan = plan
         return plan
 
@@ -159,11 +161,14 @@ class Func:
         """Call with Python values; None, one value, or a list, as wasmtime-py does."""
         if store is not self._store:
             store = self._check_store(store)
-        _, encs, decs = self._plan or self._make_plan()
+        _, encs, decs, wide = self._plan or self._make_plan()
         if len(params) != len(encs):
             raise TypeError(f"expected {len(encs)} arguments for a function of type "
                             f"{self._sig}, got {len(params)}")
-        buf = self._invoke(store, [e(v) for e, v in zip(encs, params)])
+        if wide is None:
+            buf = self._invoke(store, [e(v) for e, v in zip(encs, params)])
+        else:
+            buf = wide.results(self._invoke(store, wide.params([e(v) for e, v in zip(encs, params)])))
         if len(decs) == 1:
             return decs[0](buf[0])
         if not decs:
@@ -185,15 +190,72 @@ class Func:
                 raise TypeError(f"argument of type {T.valtype_name(v._kind)} where "
                                 f"{T.valtype_name(t)} is expected")
             words.append(store._to_word(t, v))
-        buf = self._invoke(store, words)
+        wide = (self._plan or self._make_plan())[3]
+        if wide is None:
+            buf = self._invoke(store, words)
+        else:
+            buf = wide.results(self._invoke(store, wide.params(words)))
         return [store._val_from_word(t, buf[i]) for i, t in enumerate(sig.results)]
+
+
+_M64 = 0xFFFF_FFFF_FFFF_FFFF
+
+
+class _WideLayout:
+    """Buffer positions for a signature with v128 values, which take two words each.
+
+    Signatures without v128 (nearly all) have one word per value, so their
+    call path indexes the buffer directly; only these go through here.
+    Raw values are the per-value bit patterns the encoders produce (a v128 as
+    its 128-bit int); the buffer holds a v128 as its low word, then its high.
+    """
+
+    __slots__ = ("param_types", "result_types", "param_offsets", "result_offsets", "words")
+
+    def __init__(self, sig: FuncSig):
+        self.param_types, self.result_types = sig.params, sig.results
+        self.param_offsets, param_words = abi.word_offsets(sig.params)
+        self.result_offsets, result_words = abi.word_offsets(sig.results)
+        self.words = max(param_words, result_words, 1)
+
+    @staticmethod
+    def _flatten(types: tuple[int, ...], raws: Sequence[int]) -> list[int]:
+        words: list[int] = []
+        for t, raw in zip(types, raws):
+            if t == T.V128:
+                words += (raw & _M64, raw >> 64)
+            else:
+                words.append(raw)
+        return words
+
+    @staticmethod
+    def _gather(types: tuple[int, ...], offsets: list[int], buf: Any) -> list[int]:
+        return [buf[o] | buf[o + 1] << 64 if t == T.V128 else buf[o] for t, o in zip(types, offsets)]
+
+    def params(self, raws: Sequence[int]) -> list[int]:
+        """Argument words from the raw argument values."""
+        return self._flatten(self.param_types, raws)
+
+    def results(self, buf: Any) -> list[int]:
+        """The raw result values in a result buffer."""
+        return self._gather(self.result_types, self.result_offsets, buf)
+
+    def host_args(self, buf: Any) -> list[int]:
+        """The raw argument values a host trampoline spilled to ``buf``."""
+        return self._gather(self.param_types, self.param_offsets, buf)
+
+    def host_results(self, buf: Any, raws: Sequence[int]) -> None:
+        """Write a host function's raw results to ``buf`` for its trampoline."""
+        for i, w in enumerate(self._flatten(self.result_types, raws)):
+            buf[i] = w
 
 
 def _make_host_entry(store_ref: "weakref.ref[Store]", sig: FuncSig, func: Callable[..., Any],
                      access_caller: bool) -> Callable[[int], int]:
     """The function the native host callback runs for one host Func."""
     params, results = sig.params, sig.results
-    nwords = max(len(params), len(results), 1)
+    wide = _WideLayout(sig) if T.V128 in params or T.V128 in results else None
+    nwords = max(len(params), len(results), 1) if wide is None else wide.words
 
     def entry(buf_addr: int) -> int:
         store = store_ref()
@@ -202,7 +264,8 @@ def _make_host_entry(store_ref: "weakref.ref[Store]", sig: FuncSig, func: Callab
         caller = None
         try:
             words = (ctypes.c_uint64 * nwords).from_address(buf_addr)
-            args = [store._from_word(t, words[i]) for i, t in enumerate(params)]
+            raw_args = words if wide is None else wide.host_args(words)
+            args = [store._from_word(t, raw_args[i]) for i, t in enumerate(params)]
             if access_caller:
                 caller = Caller(store, store._ctx[abi.SC_CALLER])
                 args.insert(0, caller)
@@ -210,6 +273,12 @@ def _make_host_entry(store_ref: "weakref.ref[Store]", sig: FuncSig, func: Callab
             if len(results) == 0:
                 if out is not None:
                     raise TypeError(f"host function of type {sig} returned {out!r}, expected None")
+            elif wide is not None:
+                values = out if len(results) > 1 else (out,)
+                if not isinstance(values, (list, tuple)) or len(values) != len(results):
+                    raise TypeError(f"host function of type {sig} must return "
+                                    f"{len(results)} values, got {out!r}")
+                wide.host_results(words, [store._to_word(t, v) for t, v in zip(results, values)])
             elif len(results) == 1:
                 words[0] = store._to_word(results[0], out)
             else:

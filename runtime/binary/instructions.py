@@ -129,13 +129,55 @@ _u32_bits = struct.Struct("<I").unpack_from
 _u64_bits = struct.Struct("<Q").unpack_from
 
 
+def _build_simd_kinds() -> dict[int, int]:
+    """Sub-opcode -> immediate kind of every 0xFD instruction."""
+    kinds = {}
+    for op, imm in IMM.items():
+        if op & FD:
+            kinds[op & 0xFFFF] = _SIMD_IMM_KIND[imm]
+    return kinds
+
+
+_S_NONE = 0
+_S_MEMARG = 1
+_S_LANE = 2
+_S_MEMARG_LANE = 3
+_S_V128 = 4
+_S_SHUFFLE = 5
+_SIMD_IMM_KIND = {Imm.NONE: _S_NONE, Imm.MEMARG: _S_MEMARG, Imm.LANE: _S_LANE,
+                  Imm.MEMARG_LANE: _S_MEMARG_LANE, Imm.V128: _S_V128, Imm.SHUFFLE: _S_SHUFFLE}
+_SIMD_KIND = _build_simd_kinds()
+_SIMD_SIMPLE = {sub: (FD | sub, None) for sub, k in _SIMD_KIND.items() if k == _S_NONE}
+
+
 def decode_simd(data: bytes, pos: int, start: int) -> tuple[tuple, int]:
     """Decode the 0xFD-prefixed instruction whose sub-opcode starts at ``pos``.
 
-    The single entry point for SIMD: return ``(instr, new_pos)`` once the
-    proposal is supported.  ``start`` is the offset of the 0xFD byte.
+    Returns ``(instr, new_pos)``; ``start`` is the offset of the 0xFD byte.
+    Lane indices are single bytes and are range-checked by the validator (an
+    out-of-range lane is invalid, not malformed).  Running off the end raises
+    IndexError, which ``decode_expr`` turns into its DecodeError.
     """
-    raise DecodeError("SIMD instructions are not supported", start)
+    sub, pos = leb_u32(data, pos)
+    k = _SIMD_KIND.get(sub)
+    if k == _S_NONE:
+        return _SIMD_SIMPLE[sub], pos
+    op = FD | sub
+    if k == _S_MEMARG or k == _S_MEMARG_LANE:
+        align, pos = _memarg_align(data, pos)
+        offset, pos = leb_u32(data, pos)
+        if k == _S_MEMARG:
+            return (op, (align, offset)), pos
+        return (op, (align, offset, data[pos])), pos + 1
+    if k == _S_LANE:
+        return (op, data[pos]), pos + 1
+    if k == _S_V128 or k == _S_SHUFFLE:
+        end = pos + 16
+        if end > len(data):
+            raise IndexError
+        raw = data[pos:end]
+        return (op, int.from_bytes(raw, "little") if k == _S_V128 else tuple(raw)), end
+    raise DecodeError(f"{ILLEGAL_OPCODE} 0xfd {sub}", start)
 
 
 def _illegal(op: int, start: int) -> DecodeError:

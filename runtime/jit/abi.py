@@ -40,6 +40,7 @@ trampoline which hands the code to Python.  No longjmp crosses Python frames.
 from __future__ import annotations
 
 from ..errors import TrapCode
+from ..syntax.types import V128
 
 # StoreCtx slots
 SC_TRAP = 0
@@ -91,6 +92,25 @@ HOSTCTX_SLOTS = 3
 HELPER_MEMORY_GROW = 0
 HELPER_TABLE_GROW = 1
 HELPER_SLOTS = 2
+
+# Argument/result buffers (entry and host trampolines): each value takes one
+# 64-bit word, a v128 two (its low 64 bits first, so the 16 bytes are the
+# value in little-endian order), packed in signature order.
+
+def value_words(t: int) -> int:
+    """Words a value of type ``t`` occupies in an argument/result buffer."""
+    return 2 if t == V128 else 1
+
+
+def word_offsets(types: tuple[int, ...] | list[int]) -> tuple[list[int], int]:
+    """The word offset of each value of ``types`` in a buffer, and the words they take in all."""
+    offsets = []
+    n = 0
+    for t in types:
+        offsets.append(n)
+        n += 2 if t == V128 else 1
+    return offsets, n
+
 
 # Native trap codes: 0 is "no trap"; a TrapCode's native code is its value + 1.
 TRAP_NONE = 0

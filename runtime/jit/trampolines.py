@@ -2,7 +2,8 @@
 
 *Entry trampolines* (Python -> wasm), one per signature, have the single C type
 ``i32 (FuncRef*, u64* buffer)``: arguments are read from the buffer as raw
-64-bit words, results are written back to it, and the trap code is returned.
+64-bit words (two for a v128, see ``abi.word_offsets``), results are written
+back to it the same way, and the trap code is returned.
 A raw word buffer keeps every bit of a NaN payload intact (Python floats would
 quiet signalling NaNs) and lets one ctypes prototype call every function.
 The outermost entry also arms the stack limit: frame address minus
@@ -19,13 +20,27 @@ from llvmlite import ir
 
 from .fastir import Callable_, Function, IRBuilder, Module, Value
 
-from ..syntax.types import FuncSig
+from ..syntax.types import V128, FuncSig
 from . import abi
-from .llvmtypes import I32, I64, PTR, from_word, intrinsic, to_word, wasm_fn_type, zero
+from .llvmtypes import I32, I64, I128, PTR, from_word, intrinsic, to_word, wasm_fn_type, zero
 
 
 def _gep(b: IRBuilder, base: Value, i: int) -> Value:
     return b.gep(base, [ir.Constant(I64, i)], source_etype=I64) if i else base
+
+
+def _load_value(b: IRBuilder, buf: Value, offset: int, t: int) -> Value:
+    """The value of type ``t`` at word ``offset`` of a buffer (see ``abi.word_offsets``)."""
+    if t == V128:  # two words, low first: the i128 itself, stored little-endian
+        return b.load(_gep(b, buf, offset), typ=I128, align=8)
+    return from_word(b, b.load(_gep(b, buf, offset), typ=I64), t)
+
+
+def _store_value(b: IRBuilder, buf: Value, offset: int, v: Value, t: int) -> None:
+    if t == V128:
+        b.store(v, _gep(b, buf, offset), align=8)
+    else:
+        b.store(to_word(b, v, t), _gep(b, buf, offset))
 
 
 def Callee(ptr: Value, fnty: ir.FunctionType) -> Callable_:
@@ -48,16 +63,18 @@ def build_entry_trampoline(module: Module, name: str, sig: FuncSig) -> Function:
         fa = b.call(intrinsic(module, "llvm.frameaddress.p0", PTR, [I32]), [ir.Constant(I32, 0)])
         max_stack = b.load(_gep(b, store, abi.SC_MAX_STACK), typ=I64)
         b.store(b.sub(b.ptrtoint(fa, I64), max_stack), limit_ptr)
-    args = [from_word(b, b.load(_gep(b, buf, i), typ=I64), t) for i, t in enumerate(sig.params)]
+    offsets, _ = abi.word_offsets(sig.params)
+    args = [_load_value(b, buf, o, t) for o, t in zip(offsets, sig.params)]
     r = b.call(Callee(code, wasm_fn_type(sig)), [vmctx] + args)
     trap = b.load(store, typ=I64)
     ok = b.icmp_unsigned("==", trap, ir.Constant(I64, 0))
     with b.if_then(ok):
         if len(sig.results) == 1:
-            b.store(to_word(b, r, sig.results[0]), buf)
+            _store_value(b, buf, 0, r, sig.results[0])
         else:
-            for i, t in enumerate(sig.results):
-                b.store(to_word(b, b.extract_value(r, i), t), _gep(b, buf, i))
+            offsets, _ = abi.word_offsets(sig.results)
+            for i, (o, t) in enumerate(zip(offsets, sig.results)):
+                _store_value(b, buf, o, b.extract_value(r, i), t)
     b.store(ir.Constant(I64, 0), store)
     with b.if_then(outer):
         b.store(ir.Constant(I64, 0), limit_ptr)
@@ -70,10 +87,11 @@ def build_host_trampoline(module: Module, name: str, sig: FuncSig) -> Function:
     fn.attributes.append("nounwind")
     hostctx = fn.args[0]
     b = IRBuilder(fn.append_basic_block("entry"), fn)
-    words = max(len(sig.params), len(sig.results), 1)
-    buf = b.alloca(I64, size=ir.Constant(I32, words))
-    for i, t in enumerate(sig.params):
-        b.store(to_word(b, fn.args[i + 1], t), _gep(b, buf, i))
+    param_offsets, param_words = abi.word_offsets(sig.params)
+    result_offsets, result_words = abi.word_offsets(sig.results)
+    buf = b.alloca(I64, size=ir.Constant(I32, max(param_words, result_words, 1)))
+    for i, (o, t) in enumerate(zip(param_offsets, sig.params)):
+        _store_value(b, buf, o, fn.args[i + 1], t)
     store = b.load(hostctx, typ=PTR)
     callback = b.load(_gep(b, hostctx, abi.HOST_CALLBACK), typ=PTR)
     host_id = b.load(_gep(b, hostctx, abi.HOST_ID), typ=I64)
@@ -86,7 +104,7 @@ def build_host_trampoline(module: Module, name: str, sig: FuncSig) -> Function:
             b.ret_void()
         else:
             b.ret(zero(rt))
-    results = [from_word(b, b.load(_gep(b, buf, i), typ=I64), t) for i, t in enumerate(sig.results)]
+    results = [_load_value(b, buf, o, t) for o, t in zip(result_offsets, sig.results)]
     if not results:
         b.ret_void()
     elif len(results) == 1:

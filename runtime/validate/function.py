@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..errors import ValidationError
 from ..syntax.ast import Func
-from ..syntax.opcodes import OP
+from ..syntax.opcodes import OP, SIMD, SIMD_LANES, SIMD_MEM
 from ..syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, valtype_name
 from .context import ModuleContext, check_valtype
 from .limits import MAX_FUNCTION_LOCALS, MAX_FUNCTION_SIZE
@@ -22,7 +22,7 @@ from .optable import (
     K_BLOCK, K_BR, K_BR_IF, K_BR_TABLE, K_CALL, K_CALL_INDIRECT, K_DATA_DROP, K_DROP,
     K_ELEM_DROP, K_ELSE, K_END, K_GLOBAL_GET, K_GLOBAL_SET, K_IF, K_LOCAL_GET,
     K_LOCAL_SET, K_LOCAL_TEE, K_LOOP, K_MEMORY_INIT, K_REF_FUNC, K_REF_IS_NULL,
-    K_REF_NULL, K_RETURN, K_SELECT, K_SELECT_T, K_TABLE_COPY, K_TABLE_FILL,
+    K_REF_NULL, K_RETURN, K_SELECT, K_SELECT_T, K_SIMD_LANE, K_TABLE_COPY, K_TABLE_FILL,
     K_TABLE_GET, K_TABLE_GROW, K_TABLE_SET, K_TABLE_SIZE,
     K_UNREACHABLE, NO_MEM, disabled_reason,
 )
@@ -413,10 +413,36 @@ def validate_function(ctx: ModuleContext, func_index: int, func: Func) -> None:
             if imm >= len(ctx.elem_types):
                 raise _fail(f"unknown elem segment {imm}", func, i)
 
+        elif k == K_SIMD_LANE:
+            _simd_lane_op(op, imm, has_mem, vals, frame, func, i)
+
         else:
             _table_op(ctx, k, imm, vals, frame, func, i)
 
     raise _fail("control frames remain at end of function: END opcode expected", func, n - 1)
+
+
+def _simd_lane_op(op: int, imm, has_mem: bool, vals: list, frame: _Frame, func: Func,
+                  i: int) -> None:
+    """SIMD instructions with lane immediates: extract/replace_lane, shuffle, lane loads/stores."""
+    lanes = SIMD_LANES[op]
+    size = SIMD_MEM.get(op)
+    if size is not None:  # v128.loadN_lane / storeN_lane: (align, offset, lane)
+        if not has_mem:
+            raise _fail("unknown memory 0", func, i)
+        if 1 << imm[0] > size:
+            raise _fail("alignment must not be larger than natural", func, i)
+        indices = (imm[2],)
+    elif isinstance(imm, tuple):  # i8x16.shuffle
+        indices = imm
+    else:
+        indices = (imm,)
+    for lane in indices:
+        if lane >= lanes:
+            raise _fail(f"invalid lane index: {lane} is not below {lanes}", func, i)
+    params, results = SIMD[op]
+    _pop_vals(vals, frame, list(params), func, i)
+    vals += results
 
 
 def _table_elem(ctx: ModuleContext, table: int, func: Func, i: int) -> int:

@@ -13,7 +13,7 @@ from ..features import Features
 from ..syntax.ast import Elem, Expr, Module, SegmentMode
 from ..syntax.opcodes import FD, OP, op_name
 from ..syntax.types import (
-    EXTERNREF, F32, F64, FUNCREF, I32, I64, ExternKind, FuncSig, Limits, MemorySig, TableSig,
+    EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, ExternKind, FuncSig, Limits, MemorySig, TableSig,
     valtype_name,
 )
 from . import limits as L
@@ -30,6 +30,7 @@ _REF_NULL = OP["ref.null"]
 _GLOBAL_GET = OP["global.get"]
 _CONST_TYPES = {OP["i32.const"]: I32, OP["i64.const"]: I64,
                 OP["f32.const"]: F32, OP["f64.const"]: F64}
+_V128_CONST = OP["v128.const"]
 
 
 def validate_module(module: Module, features: Features = _DEFAULT_FEATURES) -> None:
@@ -238,6 +239,8 @@ def _check_const_expr(expr: Expr | None, expected: int, nfuncs: int,
             stack.append(FUNCREF)
         elif op & FD and not features.simd:
             raise ValidationError(MSG_SIMD, offset)
+        elif op == _V128_CONST:
+            stack.append(V128)
         else:
             raise ValidationError(
                 f"constant expression required: {op_name(op)} is not a constant instruction",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..features import Features
-from ..syntax.opcodes import FC, FD, LOAD, NUMERIC, OP, STORE, op_name
+from ..syntax.opcodes import FC, FD, LOAD, NUMERIC, OP, SIMD, SIMD_LANES, SIMD_MEM, STORE, op_name
 from ..syntax.types import F32, F64, I32, I64
 
 #: ``SimpleOp.mem`` values that are not an alignment bound.
@@ -29,8 +29,8 @@ MEM_ONLY = -1  # needs memory 0 but has no memarg (memory.size, memory.fill...)
     K_GLOBAL_SET, K_BR_TABLE, K_CALL_INDIRECT, K_UNREACHABLE, K_SELECT_T,
     K_REF_NULL, K_REF_IS_NULL, K_REF_FUNC, K_TABLE_GET, K_TABLE_SET,
     K_TABLE_SIZE, K_TABLE_GROW, K_TABLE_FILL, K_TABLE_COPY, K_TABLE_INIT,
-    K_ELEM_DROP, K_MEMORY_INIT, K_DATA_DROP,
-) = range(33)
+    K_ELEM_DROP, K_MEMORY_INIT, K_DATA_DROP, K_SIMD_LANE,
+) = range(34)
 
 _KIND_OF = {
     "local.get": K_LOCAL_GET, "local.set": K_LOCAL_SET, "end": K_END,
@@ -118,6 +118,12 @@ def op_tables(features: Features) -> OpTables:
     simple[OP["memory.fill"]] = ([I32, I32, I32], 0, MEM_ONLY)
 
     kinds = {OP[name]: kind for name, kind in _KIND_OF.items()}
+    for op, (params, results) in SIMD.items():
+        if op in SIMD_LANES:  # typed like the others, but the lane immediate needs a check
+            kinds[op] = K_SIMD_LANE
+            continue
+        size = SIMD_MEM.get(op)
+        simple[op] = (list(params), results[0] if results else 0, _log2(size) if size else NO_MEM)
     simple = {op: e for op, e in simple.items() if _feature_gate(op, features) is None}
     kinds = {op: k for op, k in kinds.items() if _feature_gate(op, features) is None}
     return OpTables(simple, kinds)

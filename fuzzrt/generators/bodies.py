@@ -275,7 +275,7 @@ class BodyBuilder:
             return
         self.depth += 1
         try:
-            self.c.choice(self._value_options(t))(t)
+            self._in_span(lambda: self.c.choice(self._value_options(t))(t))
         finally:
             self.depth -= 1
 

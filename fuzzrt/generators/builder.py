@@ -34,15 +34,24 @@ from .case import Call
 from .choices import Chooser
 from .context import CALL_FUEL, LOOP_FUEL, NUM_TYPES, REF_TYPES, ModuleContext
 
-MAX_FUNCS = 5
 MAX_PARAMS = 4
 MAX_LOCALS = 4
 MAX_MEMORY_PAGES = 10
 MAX_TABLE_ELEMENTS = 1000
-#: instructions one function body may get, and the whole module
-MAX_FUNC_BUDGET = 80
-MAX_MODULE_BUDGET = 240
 MAX_CALLS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """How big a module may get: generated functions, instructions per body and per module.
+
+    The defaults keep compilation cheap for a differential campaign; property
+    tests that shrink a lot may want smaller ones (shrinking cost grows with size).
+    """
+
+    max_funcs: int = 5
+    max_func_instructions: int = 80
+    max_module_instructions: int = 240
 
 
 @dataclass(slots=True)
@@ -57,9 +66,9 @@ class BuiltModule:
 _UNRESOLVED = -1
 
 
-def build_module(c: Chooser, features: Features = Features()) -> BuiltModule:
+def build_module(c: Chooser, features: Features = Features(), sizes: Sizes = Sizes()) -> BuiltModule:
     """Draw one valid module (and the calls to make on it) from ``c``."""
-    return _ModuleBuilder(c, features).build()
+    return _ModuleBuilder(c, features, sizes).build()
 
 
 def _repeat(c: Chooser, max_items: int, p: float, item: Callable[[Chooser], None]) -> None:
@@ -79,14 +88,15 @@ class _ModuleBuilder:
     function's span leaves a valid module.
     """
 
-    def __init__(self, c: Chooser, features: Features) -> None:
+    def __init__(self, c: Chooser, features: Features, sizes: Sizes) -> None:
         self.c = c
         self.features = features
+        self.sizes = sizes
         self.ctx = ModuleContext(features=features, canonicalize_nans=not c.flag(0.15))
         self.valtypes = self.ctx.valtypes()
         self.module = Module()
         self.ref_func_globals: list[int] = []
-        self.remaining = MAX_MODULE_BUDGET
+        self.remaining = sizes.max_module_instructions
         self.calls: list[Call] = []
 
     def build(self) -> BuiltModule:
@@ -110,7 +120,7 @@ class _ModuleBuilder:
         ctx.elems = list(module.elems)
 
         c.span(self.function)
-        _repeat(c, MAX_FUNCS - 1, 0.5, self.function)
+        _repeat(c, self.sizes.max_funcs - 1, 0.5, self.function)
         nfuncs = len(ctx.func_sigs)
         c.span(self.resolve_function_refs)
         for f, sig in enumerate(ctx.func_sigs):
@@ -127,6 +137,7 @@ class _ModuleBuilder:
         _repeat(c, MAX_CALLS - 1, 0.6, self.call)
         config = {
             "features": asdict(features),
+            "sizes": asdict(self.sizes),
             "canonicalize_nans": ctx.canonicalize_nans,
             "funcs": nfuncs,
             "instructions": sum(len(f.body) for f in module.funcs[:nfuncs]),
@@ -240,7 +251,7 @@ class _ModuleBuilder:
                       tuple(c.choice(self.valtypes) for _ in range(c.integer(0, results_max))))
         self.ctx.func_sigs.append(sig)
         local_types = [c.choice(self.valtypes) for _ in range(c.integer(0, MAX_LOCALS))]
-        budget = min(self.remaining, c.integer(0, MAX_FUNC_BUDGET))
+        budget = min(self.remaining, c.integer(0, self.sizes.max_func_instructions))
         func = BodyBuilder(self.ctx, c, sig, local_types, budget).build()
         self.remaining -= len(func.body)
         self.module.funcs.append(func)

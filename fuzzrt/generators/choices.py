@@ -16,6 +16,7 @@ The module builder (``builder``/``bodies``) is written once against
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -90,12 +91,29 @@ class HypothesisChooser:
         return self._draw(strategy)[1]
 
     def span(self, fn: Callable[[Chooser], T]) -> T:
-        return self._draw(_span(fn))
+        _PENDING.stack.append(fn)
+        return self._draw(_SPAN)
+
+
+class _Pending(threading.local):
+    """Span bodies waiting to be run by ``_SPAN`` (one stack per thread; spans nest)."""
+
+    def __init__(self) -> None:
+        self.stack: list[Callable[[Chooser], object]] = []
+
+
+_PENDING = _Pending()
 
 
 @st.composite
-def _span(draw: Callable, fn: Callable[[Chooser], T]) -> T:
-    return fn(HypothesisChooser(draw))
+def _run_pending(draw: Callable) -> object:
+    return _PENDING.stack.pop()(HypothesisChooser(draw))
+
+
+#: One strategy object for every span: building a fresh composite per span
+#: would make Hypothesis validate a new strategy each time, which dominated
+#: generation time.  The function to run is handed over through ``_PENDING``.
+_SPAN = _run_pending()
 
 
 class UnstructuredChooser:

@@ -5,10 +5,11 @@ close to valid ones.  Two sources:
 
 * ``mutate(u)``: a wasm-smith module (swarm config and all, from the front of
   ``u``), then either ``wasm-tools mutate`` with a seed from ``u`` (structural
-  edits: it keeps the module well-formed, and with proposals it does not know
-  about the edits may leave it invalid) or a few byte-level edits at positions
-  drawn from ``u`` (bit flips, LEB-significant bytes, insertions, deletions),
-  which reach the decoder's malformed-input paths.
+  edits that keep the module well-formed; they may bring in types or
+  instructions of proposals the runtime lacks, e.g. a ``v128`` in a new
+  function type, which both engines must then reject) or a few byte-level
+  edits at positions drawn from ``u`` (bit flips, LEB-significant bytes,
+  insertions, deletions), which reach the decoder's malformed-input paths.
 * ``raw(u)``: the remaining bytes, usually behind a valid header, so the
   decoder gets past the magic and version into section parsing.
 

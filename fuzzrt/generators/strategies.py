@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from runtime.features import Features
 
-from .builder import BuiltModule, build_module
+from .builder import BuiltModule, Sizes, build_module
 from .case import Generated
 from .choices import HypothesisChooser, UnstructuredChooser
 from .encode import encode_module
@@ -46,18 +46,18 @@ def _to_case(built: BuiltModule, driver: str) -> Generated:
 
 
 @st.composite
-def _built_modules(draw, features: Features) -> BuiltModule:
-    return build_module(HypothesisChooser(draw), features)
+def _built_modules(draw, features: Features, sizes: Sizes) -> BuiltModule:
+    return build_module(HypothesisChooser(draw), features, sizes)
 
 
-def built_modules(features: Features = Features()) -> st.SearchStrategy[BuiltModule]:
+def built_modules(features: Features = Features(), sizes: Sizes = Sizes()) -> st.SearchStrategy[BuiltModule]:
     """Strategy of ``BuiltModule`` (the AST, before encoding): for tests that inspect or edit the module."""
-    return _built_modules(features)
+    return _built_modules(features, sizes)
 
 
-def modules(features: Features = Features()) -> st.SearchStrategy[Generated]:
-    """Strategy of valid modules (as ``Generated``, with calls) restricted to ``features``."""
-    return _built_modules(features).map(lambda built: _to_case(built, "hypothesis"))
+def modules(features: Features = Features(), sizes: Sizes = Sizes()) -> st.SearchStrategy[Generated]:
+    """Strategy of valid modules (as ``Generated``, with calls) restricted to ``features`` and ``sizes``."""
+    return _built_modules(features, sizes).map(lambda built: _to_case(built, "hypothesis"))
 
 
 def from_bytes(strategy: st.SearchStrategy[T], data: bytes) -> T | None:
@@ -83,6 +83,6 @@ def _capturer(strategy: st.SearchStrategy[T]) -> Callable[[bytes], T | None]:
     return run
 
 
-def generate(u: Unstructured, features: Features = Features()) -> Generated:
+def generate(u: Unstructured, features: Features = Features(), sizes: Sizes = Sizes()) -> Generated:
     """A module (with calls) read directly from fuzzer bytes, without the Hypothesis engine."""
-    return _to_case(build_module(UnstructuredChooser(u), features), "bytes")
+    return _to_case(build_module(UnstructuredChooser(u), features, sizes), "bytes")

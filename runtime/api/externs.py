@@ -160,8 +160,8 @@ class Global:
         if isinstance(val, Val) and val._kind != sig.valtype:
             raise TypeError(f"global of type {T.valtype_name(sig.valtype)} cannot hold {val!r}")
         cell = (ctypes.c_uint64 * 2)()
-        cell[0] = store._to_word(sig.valtype, val)
         self._init(store, sig, cell)
+        self._set_raw(store._to_word(sig.valtype, val))
 
     def _init(self, store: Store, sig: GlobalSig, cell: ctypes.Array) -> None:
         self._store = store
@@ -188,8 +188,16 @@ class Global:
         return self._store._from_word(self._sig.valtype, self._raw_word())
 
     def _raw_word(self) -> int:
+        """The cell's value as one int: a v128 spans both words of the cell (low first)."""
+        t = self._sig.valtype
         w = self._cell[0]
-        return w & 0xFFFF_FFFF if self._sig.valtype in (T.I32, T.F32) else w
+        if t == T.V128:
+            return w | self._cell[1] << 64
+        return w & 0xFFFF_FFFF if t in (T.I32, T.F32) else w
+
+    def _set_raw(self, raw: int) -> None:
+        self._cell[0] = raw & 0xFFFF_FFFF_FFFF_FFFF
+        self._cell[1] = raw >> 64
 
     def value_val(self, store: Store) -> Val:
         """The value as a ``Val`` (float bits exact)."""
@@ -202,4 +210,4 @@ class Global:
             raise WasmError("cannot set the value of an immutable global")
         if isinstance(val, Val) and val._kind != self._sig.valtype:
             raise TypeError(f"global of type {T.valtype_name(self._sig.valtype)} cannot hold {val!r}")
-        self._cell[0] = self._store._to_word(self._sig.valtype, val)
+        self._set_raw(self._store._to_word(self._sig.valtype, val))

@@ -17,6 +17,9 @@ function, no memory, no tables, no globals, no segments, no start function.
 Every item (a table, a global, a segment, a function, a call) is one
 ``span`` preceded by a "one more?" flag, so the shrinker can replace an item
 by its simplest form or delete it without disturbing the choices after it.
+
+This generator emits no ``v128`` code (the shared opcode tables carry no SIMD
+instructions); with ``Features.simd`` on, SIMD comes from wasm-smith only.
 """
 from __future__ import annotations
 

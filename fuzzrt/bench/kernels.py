@@ -2,7 +2,9 @@
 
 Each kernel exports ``run`` taking one i64 size parameter and returning an i64
 checksum, so one driver runs them all and can check both engines agree before
-trusting a timing.
+trusting a timing.  ``arg`` is the default size; ``quick_arg`` the one for
+``fuzzrt bench --quick`` (default: ``arg``) and ``small_arg`` the one pywasm runs
+(default: none, the kernel is not run under pywasm).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ class Kernel:
     description: str
     wat: str
     arg: int
+    quick_arg: int | None = None
+    small_arg: int | None = None
 
 
 FIB = Kernel("fib", "recursive fib(27): calls and returns", """
@@ -25,7 +29,7 @@ FIB = Kernel("fib", "recursive fib(27): calls and returns", """
       (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
                      (call $fib (i64.sub (local.get 0) (i64.const 2)))))))
   (func (export "run") (param i64) (result i64) (call $fib (local.get 0))))
-""", 27)
+""", 27, quick_arg=15, small_arg=15)
 
 LOOP = Kernel("loop", "integer loop, 20M iterations of mix arithmetic", """
 (module
@@ -39,7 +43,7 @@ LOOP = Kernel("loop", "integer loop, 20M iterations of mix arithmetic", """
         (local.set $i (i64.add (local.get $i) (i64.const 1)))
         (br $top)))
     (local.get $acc)))
-""", 20_000_000)
+""", 20_000_000, quick_arg=20_000, small_arg=20_000)
 
 MATMUL = Kernel("matmul", "f64 matrix multiply, 120x120, in linear memory", """
 (module
@@ -84,7 +88,7 @@ MATMUL = Kernel("matmul", "f64 matrix multiply, 120x120, in linear memory", """
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $li)))
     (i64.trunc_f64_u (f64.load (call $idx (local.get $c) (i32.const 7) (i32.const 5) (local.get $n))))))
-""", 120)
+""", 120, quick_arg=10, small_arg=10)
 
 CALL_WAT = """
 (module (func (export "id") (param i32) (result i32) (local.get 0)))

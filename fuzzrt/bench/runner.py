@@ -1,119 +1,116 @@
-"""``fuzzrt bench``: the runtime and wasmtime side by side, in one process, one run.
+"""``fuzzrt bench``: run the selected workloads, print the table, write the JSON.
 
-Both engines are driven through the same wasmtime-shaped calls (that is the
-point of the runtime mirroring wasmtime-py), repetitions alternate between them
-so drift on a busy machine hits both alike, and every timing reported is a
-median.  A kernel whose checksums differ between engines is reported as such
-rather than timed into a meaningless ratio.
+Everything runs in this one process except pywasm and the fuzzing campaign
+(each a child process, see their modules), so the runtime and wasmtime are
+measured under the same conditions, alternating.  A workload that fails is
+reported as an error row and the suite carries on: one broken benchmark must
+not hide the numbers of the others.
+
+The JSON (``--json FILE``) holds everything the table shows plus every sample,
+the machine's load average before and after (benchmarks on a shared machine
+are only comparable with that context) and the package versions.
 """
 from __future__ import annotations
 
 import json
-import statistics
+import os
+import platform
+import sys
+import tempfile
 import time
-from dataclasses import asdict, dataclass, field
-from types import ModuleType
-from typing import Callable
+import traceback
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
-import wasmtime
+from .measure import peak_rss_supported
+from .registry import BenchContext, Workload, select
+from .report import check_targets, geomeans, pywasm_geomean, render
+from .results import ERROR, Result
 
-import runtime
+SCHEMA_VERSION = 1
 
-from .kernels import CALL_WAT, KERNELS, Kernel
-
-ENGINES: dict[str, ModuleType] = {"fuzzrt": runtime, "wasmtime": wasmtime}
-
-
-@dataclass
-class Row:
-    name: str
-    description: str
-    seconds: dict[str, float] = field(default_factory=dict)
-    compile_seconds: dict[str, float] = field(default_factory=dict)
-    agree: bool = True
-
-    @property
-    def ratio(self) -> float:
-        return self.seconds["fuzzrt"] / self.seconds["wasmtime"]
+MEMORY_METHOD = ("peak RSS delta: VmHWM reset through /proc/self/clear_refs before the section, "
+                 "minus VmRSS at that moment, after gc.collect() and malloc_trim(0); "
+                 "peak_mem covers Engine+compile+instantiate+run, run_mem instantiate+run")
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, result
+def _versions() -> dict[str, str]:
+    out = {}
+    for package in ("fuzzrt", "wasmtime", "llvmlite", "pywasm"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "not installed"
+    return out
 
 
-def _instantiate(api: ModuleType, wat: str):
-    engine = api.Engine()
-    compile_s, module = _timed(lambda: api.Module(engine, wat))
-    store = api.Store(engine)
-    exports = api.Instance(store, module, []).exports(store)
-    return compile_s, store, exports
-
-
-def bench_kernel(kernel: Kernel, reps: int) -> Row:
-    row = Row(kernel.name, kernel.description)
-    setups = {}
-    for name, api in ENGINES.items():
-        compile_s, store, exports = _instantiate(api, kernel.wat)
-        row.compile_seconds[name] = compile_s
-        setups[name] = (store, exports["run"])
-    samples: dict[str, list[float]] = {name: [] for name in ENGINES}
-    checksums: dict[str, object] = {}
-    for _ in range(reps):
-        for name, (store, run) in setups.items():
-            secs, checksums[name] = _timed(lambda: run(store, kernel.arg))
-            samples[name].append(secs)
-    row.seconds = {name: statistics.median(s) for name, s in samples.items()}
-    row.agree = len(set(checksums.values())) == 1
-    return row
-
-
-def bench_call(calls: int, reps: int) -> dict[str, float]:
-    """Median cost of one Python -> wasm call of an identity function, in microseconds."""
-    setups = {name: _instantiate(api, CALL_WAT)[1:] for name, api in ENGINES.items()}
-    samples: dict[str, list[float]] = {name: [] for name in ENGINES}
-    for _ in range(reps):
-        for name, (store, exports) in setups.items():
-            f = exports["id"]
-            t0 = time.perf_counter()
-            for i in range(calls):
-                f(store, i)
-            samples[name].append((time.perf_counter() - t0) / calls * 1e6)
-    return {name: statistics.median(s) for name, s in samples.items()}
-
-
-def run_bench(reps: int = 5, calls: int = 100_000, json_path: str | None = None,
-              out: Callable[[str], None] = print) -> dict:
-    rows = [bench_kernel(k, reps) for k in KERNELS]
-    call_us = bench_call(calls, reps)
-    out(f"{'kernel':<10} {'fuzzrt ms':>10} {'wasmtime ms':>12} {'ratio':>7}  "
-        f"{'compile fuzzrt':>14} {'compile wt':>11}")
-    for r in rows:
-        ratio = f"{r.ratio:6.2f}x" if r.agree else "DIFFERS"
-        out(f"{r.name:<10} {r.seconds['fuzzrt'] * 1e3:>10.2f} {r.seconds['wasmtime'] * 1e3:>12.2f} "
-            f"{ratio:>7}  {r.compile_seconds['fuzzrt'] * 1e3:>11.1f} ms "
-            f"{r.compile_seconds['wasmtime'] * 1e3:>8.1f} ms")
-    geo = statistics.geometric_mean([r.ratio for r in rows if r.agree]) if rows else float("nan")
-    out(f"{'geomean':<10} {'':>10} {'':>12} {geo:6.2f}x")
-    out(f"Python->wasm call: fuzzrt {call_us['fuzzrt']:.2f} us, wasmtime {call_us['wasmtime']:.2f} us "
-        f"({call_us['fuzzrt'] / call_us['wasmtime']:.2f}x)")
-    report = {
-        "kernels": [dict(asdict(r), ratio=r.ratio) for r in rows],
-        "geomean_ratio": geo,
-        "call_us": call_us,
-        "reps": reps,
-        "versions": {"fuzzrt": _version(), "wasmtime": getattr(wasmtime, "__version__", "?")},
-    }
-    if json_path:
-        with open(json_path, "w") as f:
-            json.dump(report, f, indent=2)
-    return report
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def _loadavg() -> list[float] | None:
     try:
-        return version("fuzzrt")
-    except PackageNotFoundError:
-        return "unknown"
+        return list(os.getloadavg())
+    except OSError:
+        return None
+
+
+def _run_one(workload: Workload, ctx: BenchContext) -> Result:
+    try:
+        return workload.run(ctx)
+    except Exception as exc:   # reported as an error row; the other workloads still run
+        result = workload.new_result()
+        result.status = ERROR
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+        result.error = f"{type(exc).__name__}: {exc}{where}"
+        return result
+
+
+def run_bench(reps: int = 5, quick: bool = False, only: Sequence[str] | None = None,
+              json_path: str | os.PathLike | None = None, budget_s: float = 6.0,
+              pywasm_timeout_s: float = 30.0, fuzz_seconds: float = 20.0,
+              out: Callable[[str], None] = print,
+              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the suite and return the report (the JSON document); see ``fuzzrt bench --help``."""
+    if reps < 1:
+        raise ValueError(f"reps must be at least 1, got {reps}")
+    workloads = select(only)
+    if progress is None:
+        def progress(line: str) -> None:
+            print(line, file=sys.stderr, flush=True)
+    started = time.time()
+    load_before = _loadavg()
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="fuzzrt-bench-") as scratch:
+        ctx = BenchContext(reps=reps, quick=quick, budget_s=budget_s, pywasm_timeout_s=pywasm_timeout_s,
+                           fuzz_seconds=fuzz_seconds, scratch=Path(scratch), progress=progress)
+        for i, workload in enumerate(workloads, 1):
+            progress(f"[{i}/{len(workloads)}] {workload.category} {workload.name}")
+            t0 = time.perf_counter()
+            result = _run_one(workload, ctx)
+            progress(f"  {result.status} in {time.perf_counter() - t0:.1f} s"
+                     + (f": {result.error}" if result.error else ""))
+            results.append(result)
+    means = geomeans(results)
+    targets = check_targets(results, means)
+    for line in render(results, means, targets):
+        out(line)
+    load_after = _loadavg()
+    report = {
+        "schema": SCHEMA_VERSION,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "duration_s": round(time.time() - started, 3),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(), "loadavg_before": load_before,
+                    "loadavg_after": load_after},
+        "versions": _versions(),
+        "options": {"reps": reps, "quick": quick, "only": list(only or []), "budget_s": budget_s,
+                    "pywasm_timeout_s": pywasm_timeout_s, "fuzz_seconds": fuzz_seconds},
+        "memory_method": MEMORY_METHOD if peak_rss_supported() else "unavailable on this platform",
+        "workloads": [r.to_json() for r in results],
+        "geomeans": means,
+        "pywasm_geomean_speedup": pywasm_geomean(results),
+        "targets": targets,
+    }
+    out(f"load average {load_before} before, {load_after} after; {report['duration_s']:.0f} s in all")
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=2) + "\n")
+    return report

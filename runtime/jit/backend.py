@@ -42,10 +42,21 @@ def host_cpu() -> tuple[str, str]:
     return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
 
 
+_per_thread = threading.local()
+
+
 def _target_machine(opt: int) -> llvm.TargetMachine:
-    cpu, features = host_cpu()
-    return llvm.Target.from_default_triple().create_target_machine(
-        cpu=cpu, features=features, opt=opt, codemodel="jitdefault", reloc="pic")
+    """This thread's target machine for ``opt`` (creating one costs ~1 ms; they are not shared
+    between threads because a TargetMachine is not safe for concurrent code generation)."""
+    machines = getattr(_per_thread, "machines", None)
+    if machines is None:
+        machines = _per_thread.machines = {}
+    tm = machines.get(opt)
+    if tm is None:
+        cpu, features = host_cpu()
+        tm = machines[opt] = llvm.Target.from_default_triple().create_target_machine(
+            cpu=cpu, features=features, opt=opt, codemodel="jitdefault", reloc="pic")
+    return tm
 
 
 class NativeCode:
@@ -108,8 +119,10 @@ def load_object(objs: list[bytes], exported: list[str]) -> NativeCode:
     global _lljit
     with _lock:
         _init()
-        if _lljit is None:
-            _lljit = llvm.create_lljit_compiler(_target_machine(2))
+        if _lljit is None:  # the LLJIT owns the machine it is given: a fresh one
+            cpu, features = host_cpu()
+            _lljit = llvm.create_lljit_compiler(llvm.Target.from_default_triple().create_target_machine(
+                cpu=cpu, features=features, opt=2, codemodel="jitdefault", reloc="pic"))
         builder = llvm.JITLibraryBuilder().add_current_process()
         for obj in objs:
             builder.add_object_img(obj)

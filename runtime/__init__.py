@@ -3,6 +3,7 @@
 The API mirrors the ``wasmtime`` Python package (store passed first), so code
 written for one drives the other.
 """
+from .api.allocation import InstanceAllocationStrategy, PoolingAllocationConfig
 from .api.config import Config
 from .api.engine import Engine
 from .api.externs import Global, Memory, Table
@@ -15,8 +16,9 @@ from .api.types import (ExportType, FuncType, GlobalType, ImportType, Limits, Me
                         TableType, ValType)
 from .api.values import Val
 from .errors import (DecodeError, ExitTrap, Full, HasChildren, LinkError, NotPresent, NotTaken,
-                     ResourceLimitError, ResourceTableError, StoreInUseError, Taken, Trap, TrapCode,
-                     ValidationError, WasmError, WatError, WrongType)
+                     PoolConcurrencyLimitError, ResourceLimitError, ResourceTableError,
+                     StoreInUseError, Taken, Trap, TrapCode, ValidationError, WasmError, WatError,
+                     WrongType)
 from .io import Pollable, poll
 from .resources import Resource, ResourceTable
 from .wasi import DirPerms, FilePerms, WasiConfig
@@ -29,5 +31,6 @@ __all__ = [
     "Resource", "ResourceLimitError", "ResourceTable", "ResourceTableError", "Store",
     "StoreInUseError", "Table", "TableType", "Taken", "Trap", "TrapCode", "Val", "ValType",
     "ValidationError", "WasiConfig", "WasmError", "WatError", "WrongType", "poll", "wat2wasm",
-    "DirPerms", "FilePerms",
+    "DirPerms", "FilePerms", "InstanceAllocationStrategy", "PoolingAllocationConfig",
+    "PoolConcurrencyLimitError",
 ]

@@ -45,6 +45,19 @@ class ResourceLimitError(WasmError):
     """A configured or implementation limit was exceeded (memory, table, instances...)."""
 
 
+class PoolConcurrencyLimitError(ResourceLimitError):
+    """A pooling allocator has no free slot: ``limit`` of ``kind`` are in use at once.
+
+    ``kind`` is the pool as wasmtime names it in this message: "core instances",
+    "memory stripe 0" (wasmtime stripes its memory pool; ours is one stripe) or "tables".
+    """
+
+    def __init__(self, limit: int, kind: str):
+        super().__init__(f"maximum concurrent limit of {limit} for {kind} reached")
+        self.limit = limit
+        self.kind = kind
+
+
 class StoreInUseError(WasmError):
     """A Store was entered from a second thread while another thread was running in it."""
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import WasmError
 from ..features import Features
+from .allocation import InstanceAllocationStrategy
 
 #: wasmtime's default limit on the stack wasm code may use
 DEFAULT_MAX_WASM_STACK = 512 * 1024
@@ -59,7 +60,8 @@ def _unsupported_property(name: str, proposal: str) -> property:
 
 
 class Config:
-    """Engine settings: proposals, fuel, epoch interruption, stack limit, optimisation level, cache."""
+    """Engine settings: proposals, fuel, epoch interruption, stack limit, optimisation level, cache,
+    instance allocation strategy."""
 
     def __init__(self) -> None:
         self._consumed = False
@@ -68,6 +70,7 @@ class Config:
         self._max_wasm_stack = DEFAULT_MAX_WASM_STACK
         self._opt_level = 2
         self._cache: bool | str = False
+        self._allocation_strategy = InstanceAllocationStrategy.on_demand()
         self._features: dict[str, bool] = {f.name: f.default for f in fields(Features)}
 
     def _check_mutable(self) -> None:
@@ -162,6 +165,20 @@ class Config:
             raise TypeError(f"Config.cache expects a bool or a str path, got {type(enabled).__name__}")
         self._cache = enabled
 
+    # -- instance allocation ------------------------------------------------------
+    @property
+    def allocation_strategy(self) -> InstanceAllocationStrategy:
+        """``InstanceAllocationStrategy.on_demand()`` (default) or ``.pooling(PoolingAllocationConfig)``."""
+        return self._allocation_strategy
+
+    @allocation_strategy.setter
+    def allocation_strategy(self, strategy: InstanceAllocationStrategy) -> None:
+        self._check_mutable()
+        if not isinstance(strategy, InstanceAllocationStrategy):
+            raise TypeError(f"Config.allocation_strategy expects an InstanceAllocationStrategy, "
+                            f"got {type(strategy).__name__}")
+        self._allocation_strategy = strategy
+
     # -- proposals ----------------------------------------------------------------
     wasm_mutable_global = _feature_property("mutable_global", "Import and export of mutable globals.")
     wasm_sign_extension = _feature_property("sign_extension", "The sign-extension operators proposal.")
@@ -201,5 +218,5 @@ class Config:
         return (
             f"Config(consume_fuel={self._consume_fuel}, epoch_interruption={self._epoch_interruption}, "
             f"max_wasm_stack={self._max_wasm_stack}, opt_level={self._opt_level}, cache={self._cache!r}, "
-            f"features=[{enabled}])"
+            f"allocation_strategy={self._allocation_strategy!r}, features=[{enabled}])"
         )

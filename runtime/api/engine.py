@@ -2,9 +2,10 @@
 
 It owns the compiled-code cache (a module compiled once serves every Store), the
 engine-wide signature ids that make ``call_indirect`` type checks work across
-modules, the host-function trampolines (one per signature), and the epoch
-counter that epoch interruption reads.  All of it is guarded by one lock, so an
-Engine can be shared between threads.
+modules, the host-function trampolines (one per signature), the epoch counter
+that epoch interruption reads, and the instance allocator chosen by
+``Config.allocation_strategy`` (whose pools, when pooling, all its stores share).
+All of it is thread-safe, so an Engine can be shared between threads.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..jit.compiler import CompiledModule, compile_host_trampoline, compile_modu
 from ..jit.function import CodegenOptions
 from ..syntax.ast import Module as AstModule
 from ..syntax.types import FuncSig
+from ..vm.allocator import make_allocator
 from .config import Config
 
 #: compiled modules kept for reuse; a Module object keeps its own code alive anyway
@@ -41,6 +43,9 @@ class Engine:
         self._sig_ids: dict[FuncSig, int] = {}
         self._host_trampolines: dict[FuncSig, tuple[object, int]] = {}
         self._code: OrderedDict[bytes, CompiledModule] = OrderedDict()
+        strategy = config.allocation_strategy
+        #: where instances, memories and tables come from (see runtime.vm.allocator)
+        self._allocator = make_allocator(strategy._limits if strategy.kind == "pooling" else None)
         cache = config.cache
         self._disk_cache = (CodeCache(default_cache_dir() if cache is True else cache)
                             if cache else None)

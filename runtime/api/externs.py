@@ -20,11 +20,13 @@ from .values import Val
 
 
 def _check(obj: Any, store: Any) -> None:
-    """``store`` (a Store, or a Caller standing for one) must own ``obj``."""
+    """``store`` (a Store, or a Caller standing for one) must own ``obj``, and be open."""
     if store is not obj._store and getattr(store, "_store", None) is not obj._store:
         if not isinstance(store, Store):
             raise TypeError("expected a Store as the first argument")
         raise WasmError(f"this {type(obj).__name__} belongs to another Store")
+    if obj._store._closed:
+        raise WasmError("this Store has been closed")
 
 
 class Memory:
@@ -34,7 +36,7 @@ class Memory:
         if not isinstance(ty, MemoryType):
             raise TypeError("expected a MemoryType")
         lim = ty.limits
-        self._init(store, LinearMemory(lim.min, lim.max))
+        self._init(store, store._host_memory(lim.min, lim.max))
 
     def _init(self, store: Store, mem: LinearMemory) -> None:
         self._store = store
@@ -100,7 +102,7 @@ class Table:
             raise TypeError("expected a TableType")
         elem = ty.element._code
         lim = ty.limits
-        storage = TableStorage(elem, lim.min, lim.max, store._to_word(elem, init))
+        storage = store._host_table(elem, lim.min, lim.max, store._to_word(elem, init))
         self._init(store, storage)
 
     def _init(self, store: Store, storage: TableStorage) -> None:
@@ -156,6 +158,7 @@ class Global:
             raise TypeError("expected a Store")
         if not isinstance(ty, GlobalType):
             raise TypeError("expected a GlobalType")
+        store._check_open()
         sig = ty._sig
         if isinstance(val, Val) and val._kind != sig.valtype:
             raise TypeError(f"global of type {T.valtype_name(sig.valtype)} cannot hold {val!r}")

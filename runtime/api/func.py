@@ -67,6 +67,7 @@ class Func:
             raise TypeError("expected a FuncType")
         if not callable(func):
             raise TypeError("expected a callable")
+        store._check_open()
         sig = ty._sig
         self._store = store
         self._sig = sig
@@ -87,12 +88,13 @@ class Func:
         store._owned.append(self)
 
     @classmethod
-    def _wasm(cls, store: Store, sig: FuncSig, code: int, vmctx_addr: int, entry_addr: int) -> "Func":
+    def _wasm(cls, store: Store, sig: FuncSig, ref: ctypes.Array, entry_addr: int) -> "Func":
+        """The Func of a wasm function whose FuncRef words ``ref`` its instance already holds."""
         f = cls.__new__(cls)
         f._store = store
         f._sig = sig
         f._host = None
-        f._ref = (ctypes.c_uint64 * abi.FUNCREF_SLOTS)(code, vmctx_addr, store.engine._sig_id(sig))
+        f._ref = ref
         f._ref_addr = ctypes.addressof(f._ref)
         f._entry = _entry_fn(entry_addr)
         f._plan = None

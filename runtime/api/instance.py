@@ -1,9 +1,15 @@
-"""Instantiation: resolving imports, building the VMContext, running segments and start.
+"""Instantiation: resolving imports, attaching native state, running segments and start.
 
 Follows the Wasm 2.0 instantiation order: check imports, allocate, evaluate
 globals, then for each active element segment and then each active data segment
 copy it in (a segment out of bounds traps, leaving earlier ones applied, exactly
 as the spec says), and finally run the start function.
+
+The native state comes from the engine's allocator (``runtime.vm.allocator``):
+an ``InstanceImage`` built from the Module's ``InstanceTemplate`` (fresh, or a
+pooled slot's image of the same module), memories and tables.  Func, Global and
+the export map are made on first use: generated code only needs addresses, and
+most instances never hand most of their functions to Python.
 """
 from __future__ import annotations
 
@@ -13,24 +19,19 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import LinkError, Trap, TrapCode, WasmError
 from ..jit import abi
-from ..syntax import opcodes as O
 from ..syntax import types as T
-from ..syntax.ast import Import, SegmentMode
+from ..syntax.ast import Import
 from ..syntax.types import ExternKind
-from ..vm import callbacks
 from ..vm.memory import LinearMemory
 from ..vm.table import TableStorage
 from .externs import Global, Memory, Table
 from .func import Func
 from .module import Module
 from .store import Store
+from .template import K_CONST, K_FUNC, K_GLOBAL, InstanceImage, InstanceTemplate
 
-_OP = O.OP
-_MASK = {T.I32: 0xFFFF_FFFF, T.I64: 0xFFFF_FFFF_FFFF_FFFF}
-
-
-def _words(values: Sequence[int]) -> ctypes.Array:
-    return (ctypes.c_uint64 * max(len(values), 1))(*values)
+_FUNC, _TABLE, _MEMORY, _GLOBAL = ExternKind.FUNC, ExternKind.TABLE, ExternKind.MEMORY, ExternKind.GLOBAL
+_FUNCREF_BYTES = abi.FUNCREF_SLOTS * 8
 
 
 class InstanceExports(Mapping):
@@ -65,14 +66,14 @@ def _check_import(store: Store, module: Module, imp: Import, ext: Any) -> None:
     kind = imp.kind
     if getattr(ext, "_store", store) is not store:
         raise WasmError(f"import {where} comes from another Store")
-    if kind == ExternKind.FUNC:
+    if kind == _FUNC:
         ok = isinstance(ext, Func) and ext._sig == module._ast.types[imp.desc]
         want = f"function of type {module._ast.types[imp.desc]}"
-    elif kind == ExternKind.GLOBAL:
+    elif kind == _GLOBAL:
         ok = isinstance(ext, Global) and ext._sig == imp.desc
         want = "global of type " + (("mut " if imp.desc.mutable else "") +
                                     T.valtype_name(imp.desc.valtype))
-    elif kind == ExternKind.MEMORY:
+    elif kind == _MEMORY:
         lim = imp.desc.limits
         ok = isinstance(ext, Memory) and _limits_match(ext._mem.pages, ext._mem.declared_max,
                                                         lim.min, lim.max)
@@ -95,138 +96,163 @@ class Instance:
             raise TypeError("expected a Store")
         if not isinstance(module, Module):
             raise TypeError("expected a Module")
+        store._check_open()
         if module._engine is not store.engine:
             raise WasmError("the Module was compiled for another Engine than the Store's")
-        ast = module._ast
-        if len(imports) != len(ast.imports):
-            raise LinkError(f"expected {len(ast.imports)} imports, got {len(imports)}")
-        for imp, ext in zip(ast.imports, imports):
+        t: InstanceTemplate = module._template
+        if len(imports) != len(t.imports):
+            raise LinkError(f"expected {len(t.imports)} imports, got {len(imports)}")
+        for imp, ext in zip(t.imports, imports):
             _check_import(store, module, imp, ext)
+        res = store._resources
+        res.count_instance(len(t.memory_plans), len(t.table_plans))
+        image, memories, tables = res.allocator.instantiate(
+            res, t, t.new_image, t.memory_plans, t.table_plans)
         self.store = store
         self._module = module
-        store._owned.append(self)
-        self._build(imports)
+        self._template = t
+        self._attach(image, imports, memories, tables)
+        store._instances.append(self)
         self._init_segments()
-        if ast.start is not None:
-            self.funcs[ast.start](store)
+        if t.start is not None:
+            self.func(t.start)(store)
 
     # -- allocation ------------------------------------------------------------------
-    def _build(self, imports: Sequence[Any]) -> None:
-        store, module = self.store, self._module
-        ast, code, engine = module._ast, module._compiled, store.engine
-        self.vmctx = (ctypes.c_uint64 * abi.VMCTX_SLOTS)()
-        self.vmctx_addr = ctypes.addressof(self.vmctx)
-        callbacks.register_instance(self.vmctx_addr, self)
+    def _attach(self, image: InstanceImage, imports: Sequence[Any], memories: list[LinearMemory],
+                tables: list[TableStorage]) -> None:
+        t = self._template
+        if imports:
+            funcs: list[Func | None] = []
+            globals_: list[Global | None] = []
+            mems: list[LinearMemory] = []
+            tabs: list[TableStorage] = []
+            for kind, ext in zip(t.import_kinds, imports):
+                if kind == _FUNC:
+                    funcs.append(ext)
+                elif kind == _MEMORY:
+                    mems.append(ext._mem)
+                elif kind == _TABLE:
+                    tabs.append(ext._tab)
+                else:
+                    globals_.append(ext)
+            memories = mems + memories
+            tables = tabs + tables
+            imported_refs = [f._ref_addr for f in funcs]
+            imported_cells = [g._cell_addr for g in globals_]
+            funcs.extend([None] * t.n_defined_funcs)
+            globals_.extend([None] * len(t.global_sigs))
+        else:
+            funcs = [None] * t.n_funcs
+            globals_ = [None] * t.n_globals
+            imported_refs = imported_cells = []
+        self.funcs = funcs
+        self.globals = globals_
+        self.memories = memories
+        self.tables = tables
+        self._image = image
+        self.vmctx = image.vmctx
+        self.vmctx_addr = image.vmctx_addr
+        self._exports_map: InstanceExports | None = None
+        image.attach(t, self.store._ctx_addr, memories[0].memdef_addr if memories else 0,
+                     imported_refs, [tab.tabdef_addr for tab in tables] if tables else [],
+                     imported_cells)
+        self.store._resources.register(image.vmctx_addr, self)
+        for word, kind, value in t.global_patches:
+            raw = self._plan_word(kind, value)   # a cell is two words: a v128 fills both
+            image.cells[word], image.cells[word + 1] = raw & 0xFFFF_FFFF_FFFF_FFFF, raw >> 64
+        for pos, kind, value in t.elem_import_items:
+            image.elem_items[pos] = self._plan_word(kind, value)
 
-        self.funcs: list[Func] = []
-        self.memories: list[LinearMemory] = []
-        self.tables: list[TableStorage] = []
-        self.globals: list[Global] = []
-        for imp, ext in zip(ast.imports, imports):
-            if imp.kind == ExternKind.FUNC:
-                self.funcs.append(ext)
-            elif imp.kind == ExternKind.MEMORY:
-                self.memories.append(ext._mem)
-            elif imp.kind == ExternKind.TABLE:
-                self.tables.append(ext._tab)
-            else:
-                self.globals.append(ext)
+    def func(self, index: int) -> Func:
+        """The Func of function ``index``, made on first use for defined functions."""
+        f = self.funcs[index]
+        if f is None:
+            t = self._template
+            d = index - t.n_imported_funcs
+            f = self.funcs[index] = Func._wasm(self.store, t.func_sigs[index], self._image.func_ref(d),
+                                               t.entry_addrs[d])
+        return f
 
-        type_idx = ast.func_type_indices()
-        n_imported = len(self.funcs)
-        for i, addr in enumerate(code.func_addresses):
-            ti = type_idx[n_imported + i]
-            self.funcs.append(Func._wasm(store, ast.types[ti], addr, self.vmctx_addr,
-                                         code.trampolines[ti]))
-        for msig in ast.mems:
-            self.memories.append(LinearMemory(msig.limits.min, msig.limits.max))
-        for tsig in ast.tables:
-            self.tables.append(TableStorage(tsig.elem, tsig.limits.min, tsig.limits.max))
-        for g in ast.globals:
-            cell = (ctypes.c_uint64 * 2)()
-            cell[0] = self._eval_const(g.init)
-            self.globals.append(Global._wrap(store, g.sig, cell))
+    def _global(self, index: int) -> Global:
+        g = self.globals[index]
+        if g is None:
+            t = self._template
+            d = index - t.n_imported_globals
+            g = self.globals[index] = Global._wrap(self.store, t.global_sigs[d], self._image.cell(d))
+        return g
 
-        self._funcs_arr = _words([f._ref_addr for f in self.funcs])
-        self._tables_arr = _words([t.tabdef_addr for t in self.tables])
-        self._globals_arr = _words([g._cell_addr for g in self.globals])
-        self._sig_arr = _words([engine._sig_id(s) for s in ast.types])
-        self._data_bufs = [ctypes.create_string_buffer(bytes(d.init), max(len(d.init), 1))
-                           for d in ast.datas]
-        self._datas_arr = _words([w for buf, d in zip(self._data_bufs, ast.datas)
-                                  for w in (ctypes.addressof(buf), len(d.init))])
-        self._elem_bufs = [_words([self._eval_const(e) for e in seg.init]) for seg in ast.elems]
-        self._elems_arr = _words([w for buf, seg in zip(self._elem_bufs, ast.elems)
-                                  for w in (ctypes.addressof(buf), len(seg.init))])
-        vm = self.vmctx
-        vm[abi.VM_STORE] = store._ctx_addr
-        vm[abi.VM_MEMORY] = self.memories[0].memdef_addr if self.memories else 0
-        vm[abi.VM_TABLES] = ctypes.addressof(self._tables_arr)
-        vm[abi.VM_GLOBALS] = ctypes.addressof(self._globals_arr)
-        vm[abi.VM_FUNCS] = ctypes.addressof(self._funcs_arr)
-        vm[abi.VM_SIG_IDS] = ctypes.addressof(self._sig_arr)
-        vm[abi.VM_DATAS] = ctypes.addressof(self._datas_arr)
-        vm[abi.VM_ELEMS] = ctypes.addressof(self._elems_arr)
-        vm[abi.VM_HELPERS] = callbacks.HELPERS_ADDR
+    def _func_at_ref(self, ref: int) -> Func | None:
+        """The Func whose FuncRef is at address ``ref``, if it is one of this instance's."""
+        offset = ref - self._image.funcrefs_addr
+        if 0 <= offset < _FUNCREF_BYTES * self._template.n_defined_funcs and not offset % _FUNCREF_BYTES:
+            return self.func(self._template.n_imported_funcs + offset // _FUNCREF_BYTES)
+        return None
 
-        names, items = [], []
-        for exp in ast.exports:
-            names.append(exp.name)
-            items.append(self._export_item(exp.kind, exp.index))
-        self._exports = InstanceExports(names, items)
+    def _ref_addr(self, index: int) -> int:
+        n_imported = self._template.n_imported_funcs
+        if index < n_imported:
+            return self.funcs[index]._ref_addr
+        return self._image.funcrefs_addr + _FUNCREF_BYTES * (index - n_imported)
+
+    @property
+    def _exports(self) -> InstanceExports:
+        exports = self._exports_map
+        if exports is None:
+            names, items = [], []
+            for name, kind, index in self._template.exports:
+                names.append(name)
+                items.append(self._export_item(kind, index))
+            exports = self._exports_map = InstanceExports(names, items)
+        return exports
 
     def _export_item(self, kind: ExternKind, index: int) -> Any:
-        if kind == ExternKind.FUNC:
-            return self.funcs[index]
-        if kind == ExternKind.GLOBAL:
-            return self.globals[index]
-        if kind == ExternKind.MEMORY:
+        if kind == _FUNC:
+            return self.func(index)
+        if kind == _GLOBAL:
+            return self._global(index)
+        if kind == _MEMORY:
             return Memory._wrap(self.store, self.memories[index])
         return Table._wrap(self.store, self.tables[index])
 
-    def _eval_const(self, expr: list) -> int:
-        """Evaluate a validated constant expression to its 64-bit word."""
-        stack: list[int] = []
-        for op, imm in expr:
-            if op == _OP["i32.const"]:
-                stack.append(imm & 0xFFFF_FFFF)
-            elif op == _OP["i64.const"]:
-                stack.append(imm & 0xFFFF_FFFF_FFFF_FFFF)
-            elif op == _OP["f32.const"] or op == _OP["f64.const"]:
-                stack.append(imm)
-            elif op == _OP["ref.null"]:
-                stack.append(0)
-            elif op == _OP["ref.func"]:
-                stack.append(self.funcs[imm]._ref_addr)
-            elif op == _OP["global.get"]:
-                stack.append(self.globals[imm]._raw_word())
-            else:
-                raise WasmError(f"unsupported instruction {O.op_name(op)} in a constant expression")
-        return stack[-1]
+    def _plan_word(self, kind: int, value: Any) -> int:
+        """Evaluate a constant-expression plan (see ``runtime.api.template.const_plan``)."""
+        if kind == K_CONST:
+            return value
+        if kind == K_FUNC:
+            return self._ref_addr(value)
+        if kind == K_GLOBAL:
+            return self.globals[value]._raw_word()
+        raise WasmError(value)
 
     # -- segments ----------------------------------------------------------------------
     def _init_segments(self) -> None:
-        ast = self._module._ast
-        for i, seg in enumerate(ast.elems):
-            if seg.mode == SegmentMode.ACTIVE:
-                table = self.tables[seg.table]
-                start = self._eval_const(seg.offset_expr) & 0xFFFF_FFFF
-                n = len(seg.init)
+        t, image = self._template, self._image
+        elems_arr = image.elems_arr
+        for init in t.elem_inits:
+            if init is None:
+                continue
+            i, table_index, offset, first, n = init
+            if offset is not None:
+                table = self.tables[table_index]
+                start = self._plan_word(*offset) & 0xFFFF_FFFF
                 if start + n > table.size:
                     raise Trap("out of bounds table access", TrapCode.TABLE_OUT_OF_BOUNDS)
-                buf = self._elem_bufs[i]
-                for k in range(n):
-                    table.set(start + k, buf[k])
-            if seg.mode != SegmentMode.PASSIVE:
-                self._elems_arr[2 * i + 1] = 0
-        for i, seg in enumerate(ast.datas):
-            if seg.mode == SegmentMode.ACTIVE:
-                mem = self.memories[seg.memory]
-                start = self._eval_const(seg.offset_expr) & 0xFFFF_FFFF
-                if start + len(seg.init) > mem.size_bytes:
-                    raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
-                mem.write(start, bytes(seg.init))
-                self._datas_arr[2 * i + 1] = 0
+                if n:
+                    ctypes.memmove(table.address_of(start), image.elem_items_addr + 8 * first, 8 * n)
+            elems_arr[2 * i + 1] = 0
+        datas_arr = image.datas_arr
+        if self.memories and self.memories[0].image is not None:   # the pool mapped them in
+            for i, *_ in t.active_datas:
+                datas_arr[2 * i + 1] = 0
+            return
+        for i, memory, offset, src, n in t.active_datas:
+            mem = self.memories[memory]
+            start = self._plan_word(*offset) & 0xFFFF_FFFF
+            if start + n > mem.size_bytes:
+                raise Trap.from_code(TrapCode.MEMORY_OUT_OF_BOUNDS)
+            if n:
+                ctypes.memmove(mem.base + start, src, n)
+            datas_arr[2 * i + 1] = 0
 
     # -- helpers called from generated code (via runtime.vm.callbacks) -----------------
     def memory_grow(self, index: int, delta: int) -> int:
@@ -239,4 +265,5 @@ class Instance:
     def exports(self, store: Store) -> InstanceExports:
         if store is not self.store:
             raise WasmError("this Instance belongs to another Store")
+        store._check_open()
         return self._exports

@@ -1,7 +1,6 @@
 """Linker: names for externs, and instantiation by name, as in wasmtime-py."""
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable
 
 from ..errors import LinkError
@@ -24,7 +23,6 @@ class Linker:
         self._allow_shadowing = False
         #: (module, name) -> an extern, or a host function definition made per store
         self._defs: dict[tuple[str, str], Any] = {}
-        self._host_funcs: "weakref.WeakKeyDictionary[Store, dict]" = weakref.WeakKeyDictionary()
 
     @property
     def allow_shadowing(self) -> bool:
@@ -75,7 +73,9 @@ class Linker:
     def _resolve(self, store: Store, key: tuple[str, str], item: Any) -> Any:
         if not isinstance(item, tuple):
             return item
-        per_store = self._host_funcs.setdefault(store, {})
+        # kept by the store, not here: a Func refers to its store, so a cache keyed
+        # weakly by store in the linker would keep every store alive as long as the linker
+        per_store = store._linker_funcs.setdefault(self, {})
         made = per_store.get(key)
         if made is None or made[0] is not item:
             ty, func, access_caller = item

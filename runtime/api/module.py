@@ -8,6 +8,7 @@ from ..syntax.types import ExternKind
 from ..validate import validate_module
 from ..wat import wat2wasm
 from .engine import Engine
+from .template import InstanceTemplate
 from .types import ExportType, FuncType, GlobalType, ImportType, MemoryType, TableType
 
 
@@ -37,9 +38,15 @@ class Module:
         binary = _as_binary(wasm)
         ast = decode_module(binary)
         validate_module(ast, engine._features)
+        template = InstanceTemplate(engine._sig_id, ast)
+        engine._allocator.validate_module(
+            template.memory_plans, template.table_plans, template.n_imported_memories,
+            template.n_imported_tables, template.size, template.size_breakdown)
         self._engine = engine
         self._ast = ast
         self._compiled = engine._compile(binary, ast)
+        template.link(self._compiled.func_addresses, self._compiled.trampolines)
+        self._template = template
 
     @classmethod
     def validate(cls, engine: Engine, wasm: bytes | bytearray) -> None:

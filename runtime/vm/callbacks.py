@@ -25,8 +25,10 @@ _TABLE_GROW_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_in
 #: host id -> function taking the word buffer address and returning a status
 _host_entries: dict[int, Callable[[int], int]] = {}
 _host_ids = itertools.count(1)
-#: VMContext address -> instance state (anything with ``memories``/``tables``/``store``)
-_instances: "weakref.WeakValueDictionary[int, Any]" = weakref.WeakValueDictionary()
+#: VMContext address -> weak reference to the instance state (anything with
+#: ``memories``/``tables``/``store``); plain weakrefs because registering happens on
+#: every instantiation, and the instance's store unregisters it when released
+_instances: dict[int, "weakref.ref[Any]"] = {}
 
 
 def register_host(entry: Callable[[int], int]) -> int:
@@ -40,11 +42,16 @@ def unregister_host(hid: int) -> None:
 
 
 def register_instance(vmctx_addr: int, instance: Any) -> None:
-    _instances[vmctx_addr] = instance
+    _instances[vmctx_addr] = weakref.ref(instance)
+
+
+def unregister_instance(vmctx_addr: int) -> None:
+    _instances.pop(vmctx_addr, None)
 
 
 def instance_at(vmctx_addr: int) -> Any:
-    return _instances.get(vmctx_addr)
+    ref = _instances.get(vmctx_addr)
+    return ref() if ref is not None else None
 
 
 @HOST_CALLBACK_TYPE
@@ -64,7 +71,7 @@ def _park(inst: Any, exc: BaseException) -> int:
 
 @_MEMORY_GROW_TYPE
 def _memory_grow(vmctx: int, index: int, delta: int) -> int:
-    inst = _instances.get(vmctx)
+    inst = _instances[vmctx]()
     try:
         return inst.memory_grow(index, delta)
     except BaseException as exc:  # noqa: BLE001 - must not unwind into native code
@@ -73,7 +80,7 @@ def _memory_grow(vmctx: int, index: int, delta: int) -> int:
 
 @_TABLE_GROW_TYPE
 def _table_grow(vmctx: int, index: int, init: int, delta: int) -> int:
-    inst = _instances.get(vmctx)
+    inst = _instances[vmctx]()
     try:
         return inst.table_grow(index, init, delta)
     except BaseException as exc:  # noqa: BLE001 - must not unwind into native code

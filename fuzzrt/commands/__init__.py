@@ -15,4 +15,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fuzzrt.commands.repro",
     "fuzzrt.commands.shrink",
     "fuzzrt.commands.targets",
+    "fuzzrt.commands.report",
+    "fuzzrt.commands.corpus",
 )

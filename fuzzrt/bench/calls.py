@@ -110,5 +110,5 @@ class WasmToHost(CallWorkload):
         return (lambda: run(store, calls)), check
 
 
-register(PyToWasm("py_to_wasm", "Python -> wasm call of an exported i32 identity function", 200_000, 2_000))
+register(PyToWasm("py_to_wasm", "Python -> wasm call of an exported i32 identity function", 20_000, 2_000))
 register(WasmToHost("wasm_to_host", "wasm loop calling an imported no-op Python function", 200_000, 2_000))

@@ -14,12 +14,13 @@ from .measure import geomean
 from .results import OK, REFERENCE, SUBJECT, Result
 
 #: column order of the metrics within a section; metrics not listed follow in report order
-METRIC_ORDER = ("exec", "compile", "instantiate", "peak_mem", "run_mem", "call", "warm_compile",
-                "compile_throughput", "campaign_execs", "job_execs")
+METRIC_ORDER = ("exec", "compile", "instantiate", "first_instantiate", "peak_mem", "run_mem", "call",
+                "warm_compile", "compile_throughput", "campaign_execs", "job_execs")
 #: metrics the table leaves to the JSON (too many columns otherwise)
-JSON_ONLY = {("program", "run_mem"), ("kernel", "run_mem"), ("program", "compile_throughput"),
-             ("kernel", "compile_throughput")}
-LABELS = {"exec": "exec", "compile": "compile", "instantiate": "instantiate", "peak_mem": "peak mem",
+JSON_ONLY = {(category, metric) for category in ("program", "kernel")
+             for metric in ("run_mem", "compile_throughput", "first_instantiate")}
+LABELS = {"exec": "exec", "compile": "compile", "instantiate": "instantiate",
+          "first_instantiate": "1st instantiate", "peak_mem": "peak mem",
           "run_mem": "run mem", "call": "per call", "warm_compile": "warm compile",
           "compile_throughput": "MB/s cold", "campaign_execs": "campaign", "job_execs": "job"}
 

@@ -12,7 +12,7 @@ import runtime as rt
 from fuzzrt.engines import ExecPlan, default_engines
 from fuzzrt.engines.driver import run_case
 from fuzzrt.engines.executor import Job, execute, resolver
-from fuzzrt.engines.host import int_sig
+from fuzzrt.engines.host import MAX_HOST_CALLS, int_sig
 from fuzzrt.engines.outcome import (EXHAUSTED, HOST_TRAP, OK, REJECTED, SKIPPED, STACK_OVERFLOW, TRAP,
                                     Outcome)
 from fuzzrt.engines.shim import shim_module
@@ -165,3 +165,11 @@ def test_harness_chosen_calls_come_from_wasmtime_and_are_replayed(engines):
 def test_reference_is_held_to_the_runtimes_features(engines, wat):
     ref, run = both(engines, wat, None)
     assert ref.compile.kind == REJECTED and run.compile.kind == REJECTED
+
+
+def test_a_host_call_loop_is_cut_off_identically(engines):
+    wat = """(module (import "host" "nothing" (func $n))
+      (func (export "spin") (loop (call $n) (br 0))))"""
+    ref, run = both(engines, wat, [Call("spin")])
+    assert ref.calls[0].status.kind == run.calls[0].status.kind == HOST_TRAP
+    assert len(ref.calls[0].host_calls) == len(run.calls[0].host_calls) == MAX_HOST_CALLS

@@ -26,6 +26,7 @@ class Execution:
     failure: ProcessFailure | None = None  # the worker crashed or hung
     panic: Panic | None = None             # an in-process runtime call raised an undocumented exception
     verdict: Verdict = field(default_factory=Verdict)
+    generate_seconds: float = 0.0          # time the generator took (in this process)
 
     @property
     def status(self) -> str:

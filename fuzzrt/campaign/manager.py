@@ -162,12 +162,14 @@ class Campaign:
         total = Counter()
         reasons: Counter = Counter()
         signatures: Counter = Counter()
+        seconds: Counter = Counter()
         features = 0
         for job in jobs:
             for key in ("execs", "conclusive", "inconclusive", "findings", "new_findings", "worker_restarts"):
                 total[key] += int(job.get(key, 0))
             reasons.update(job.get("inconclusive_reasons", {}))
             signatures.update(job.get("signatures", {}))
+            seconds.update(job.get("seconds", {}))
             features = max(features, int(job.get("features", 0)))
         coverage = max((self._coverage(s) for s in slots), default=0) if self.options.engine == "atheris" \
             else features
@@ -191,6 +193,9 @@ class Campaign:
             "coverage_kind": "libfuzzer-edges" if self.options.engine == "atheris" else "behaviours",
             "worker_restarts": total["worker_restarts"],
             "job_restarts": sum(s.restarts for s in slots),
+            # where the time goes, as shares of the time spent in executions
+            "time_split": {k: round(v / seconds["total"], 3) for k, v in seconds.items() if k != "total"}
+            if seconds["total"] else {},
         }
 
     def _status(self, summary: dict[str, Any], final: bool = False) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import importlib
+import time
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -49,11 +50,14 @@ class Target(abc.ABC):
 
     def execute(self, data: bytes, ctx: TargetContext) -> Execution:
         execution = Execution(self.name, bytes(data))
+        start = time.perf_counter()
         try:
             execution.case, execution.plan, execution.args_seed = self.generate(execution.raw_input)
         except GeneratorError:
             execution.verdict = V.Verdict(inconclusive=V.GENERATOR)
             return execution
+        finally:
+            execution.generate_seconds = time.perf_counter() - start
         self.replay(execution, ctx)
         return execution
 

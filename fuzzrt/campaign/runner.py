@@ -6,6 +6,8 @@ keeps going after the first bug and reports how often each one was hit.
 """
 from __future__ import annotations
 
+import time
+
 from fuzzrt.artifacts import Artifact, ArtifactStore, SaveResult
 from fuzzrt.engines.plan import ExecPlan
 from fuzzrt.generators.case import Generated
@@ -41,16 +43,18 @@ class CampaignRunner:
 
     def run_input(self, data: bytes) -> Execution:
         """One fuzzer input through the target; a finding is saved (or counted as a duplicate)."""
-        return self._finish(self.target.execute(data, self.ctx))
+        start = time.perf_counter()
+        return self._finish(self.target.execute(data, self.ctx), start)
 
     def run_case(self, case: Generated, plan: ExecPlan) -> Execution:
         """One ready-made case (e.g. from a Hypothesis strategy) through the target's oracles."""
+        start = time.perf_counter()
         execution = Execution(self.target.name, b"", case=case, plan=plan)
         self.target.replay(execution, self.ctx)
-        return self._finish(execution)
+        return self._finish(execution, start)
 
-    def _finish(self, execution: Execution) -> Execution:
-        self.stats.record(execution)
+    def _finish(self, execution: Execution, start: float) -> Execution:
+        self.stats.record(execution, time.perf_counter() - start)
         self.stats.worker_restarts = self.ctx.worker_restarts
         if execution.status == FINDING:
             self.save(execution)

@@ -33,11 +33,18 @@ class Stats:
     signatures: Counter = field(default_factory=Counter)    # finding signature -> hits
     features: set = field(default_factory=set)              # distinct behaviours (Hypothesis jobs)
     worker_restarts: int = 0
+    #: seconds spent, summed over executions: generating, in each engine, and in total
+    seconds: Counter = field(default_factory=Counter)
     finished: bool = False
     _flushed: float = 0.0
 
-    def record(self, execution: Execution) -> None:
+    def record(self, execution: Execution, seconds: float = 0.0) -> None:
         self.execs += 1
+        self.seconds["total"] += seconds
+        self.seconds["generate"] += execution.generate_seconds
+        for name, outcome in (("runtime", execution.runtime), ("wasmtime", execution.reference)):
+            if outcome is not None:
+                self.seconds[name] += outcome.seconds
         status = execution.status
         if status == FINDING:
             self.findings += 1
@@ -64,6 +71,7 @@ class Stats:
             "signatures": dict(self.signatures),
             "features": len(self.features),
             "worker_restarts": self.worker_restarts,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "finished": self.finished,
         }
 

@@ -29,6 +29,12 @@ _INT_OF = {F32: I32, F64: I64}
 _WIDTH = {I32: 32, I64: 64}
 
 
+#: host calls one exported call (or instantiation) may make; the next one traps on both engines.  A
+#: loop around a host import would otherwise run until fuel ran out, which costs the runtime's Python
+#: host-call path seconds and fills the log with hundreds of thousands of entries.
+MAX_HOST_CALLS = 2000
+
+
 class HostTrap(Exception):
     """Raised by a host import to make the wasm call trap; both engines propagate it unchanged."""
 
@@ -63,6 +69,10 @@ class HostLog:
         self.calls: list[HostCall] = []
         self._mark = 0
 
+    def budget_spent(self) -> bool:
+        """Whether the current slice (since the last ``take``) holds ``MAX_HOST_CALLS`` calls."""
+        return len(self.calls) - self._mark >= MAX_HOST_CALLS
+
     def take(self) -> tuple[HostCall, ...]:
         """The calls made since the last ``take``."""
         out = tuple(self.calls[self._mark:])
@@ -81,6 +91,8 @@ def host_function(log: HostLog, module: str, name: str, sig: FuncSig, orig: Func
     key = f"{module}\0{name}".encode()
 
     def call(*args: Any) -> Any:
+        if log.budget_spent():
+            raise HostTrap(f"host call budget of {MAX_HOST_CALLS} calls spent")
         bits = tuple(_to_bits(t, a) for t, a in zip(params, args))
         log.calls.append(HostCall(module, name, tuple(zip(orig_params, bits))))
         digest = hashlib.blake2b(key + struct.pack(f"<{len(bits)}Q", *bits), digest_size=16).digest()

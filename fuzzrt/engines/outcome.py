@@ -31,6 +31,9 @@ PANIC = "panic"                     # an exception the API does not document: a 
 SKIPPED = "skipped"                 # the call names no exported function of that type
 NOT_RUN = "not-run"                 # an earlier inconclusive event stopped the case
 
+#: host calls per call kept in an outcome's JSON (artifacts): the rest are only counted
+JSON_HOST_CALLS = 100
+
 #: results that make the rest of the case incomparable between engines
 INCONCLUSIVE_KINDS = frozenset({EXHAUSTED, STACK_OVERFLOW, RESOURCE})
 
@@ -147,7 +150,8 @@ class CallOutcome:
             "args": _values_to_json(self.args),
             "status": self.status.to_json(),
             "results": _values_to_json(self.results),
-            "host_calls": [h.to_json() for h in self.host_calls],
+            "host_calls": [h.to_json() for h in self.host_calls[:JSON_HOST_CALLS]],
+            "host_calls_total": len(self.host_calls),
             "state": None if self.state is None else self.state.to_json(),
         }
 
@@ -222,7 +226,8 @@ class Outcome:
             "compile": self.compile.to_json(),
             "instantiate": None if self.instantiate is None else self.instantiate.to_json(),
             "init_state": None if self.init_state is None else self.init_state.to_json(),
-            "init_host_calls": [h.to_json() for h in self.init_host_calls],
+            "init_host_calls": [h.to_json() for h in self.init_host_calls[:JSON_HOST_CALLS]],
+            "init_host_calls_total": len(self.init_host_calls),
             "calls": [c.to_json() for c in self.calls],
             "panic": None if self.panic is None else self.panic.to_json(),
             "seconds": round(self.seconds, 6),

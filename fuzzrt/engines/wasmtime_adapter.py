@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
 import wasmtime
@@ -49,6 +51,7 @@ _M64 = 0xFFFF_FFFF_FFFF_FFFF
 _RESOURCE_PHRASES = ("limit", "out of memory", "failed to allocate", "reservation", "cannot allocate",
                      "too large", "exceeds", "insufficient")
 _EMPTY = memoryview(b"")
+_MODULE_CACHE_ENTRIES = 64
 
 
 def _signed(bits: int, width: int) -> int:
@@ -101,7 +104,12 @@ class WasmtimeEngine(EngineAdapter):
 
     def __init__(self) -> None:
         self._engines: dict[tuple[str, bool], wasmtime.Engine] = {}
-        # free the engines while wasmtime's bindings still exist (not during interpreter teardown)
+        # Compiled modules by (engine, bytes): like the runtime's per-engine code cache, so shims and
+        # replayed corpus inputs compile once.  Function types are cached too (each costs a millisecond).
+        self._modules: OrderedDict[tuple[int, bytes], wasmtime.Module] = OrderedDict()
+        self._functypes: dict[tuple[int, FuncSig], wasmtime.FuncType] = {}
+        # free everything while wasmtime's bindings still exist (not during interpreter teardown)
+        atexit.register(self._modules.clear)
         atexit.register(self._engines.clear)
 
     def engine(self, plan: ExecPlan) -> wasmtime.Engine:
@@ -115,10 +123,18 @@ class WasmtimeEngine(EngineAdapter):
         return wasmtime.Store(self.engine(plan))
 
     def compile(self, session: wasmtime.Store, wasm: bytes) -> wasmtime.Module:
+        key = (id(session.engine), hashlib.sha256(wasm).digest())    # engines are never freed: ids unique
+        module = self._modules.get(key)
+        if module is not None:
+            self._modules.move_to_end(key)
+            return module
         if wasm[:4] != b"\0asm":
             # wasmtime.Module would parse non-binary bytes as WAT text; the harness compares binaries only
             wasmtime.Module.validate(session.engine, wasm)
-        return wasmtime.Module(session.engine, wasm)
+        module = self._modules[key] = wasmtime.Module(session.engine, wasm)
+        while len(self._modules) > _MODULE_CACHE_ENTRIES:
+            self._modules.popitem(last=False)
+        return module
 
     def validate(self, session: wasmtime.Store, wasm: bytes) -> None:
         wasmtime.Module.validate(session.engine, wasm)
@@ -130,7 +146,11 @@ class WasmtimeEngine(EngineAdapter):
         return [ExternDesc(name=e.name, **describe(e.type)) for e in module.exports]
 
     def host_func(self, session: wasmtime.Store, sig: FuncSig, fn: Any) -> wasmtime.Func:
-        ty = wasmtime.FuncType([_VALTYPES[t] for t in sig.params], [_VALTYPES[t] for t in sig.results])
+        key = (id(session.engine), sig)     # engines live as long as the adapter: ids stay unique
+        ty = self._functypes.get(key)
+        if ty is None:
+            ty = self._functypes[key] = wasmtime.FuncType([_VALTYPES[t] for t in sig.params],
+                                                          [_VALTYPES[t] for t in sig.results])
         return wasmtime.Func(session, ty, fn)
 
     def new_global(self, session: wasmtime.Store, valtype: int, mutable: bool) -> wasmtime.Global:

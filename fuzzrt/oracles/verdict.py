@@ -18,6 +18,7 @@ RESOURCE = "resource"
 FEATURE_GAP = "feature-gap"
 REFERENCE_ERROR = "reference-error"
 GENERATOR = "generator"
+HARNESS = "harness"
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,10 +33,16 @@ def _judge(execution: Execution) -> Verdict:
 
 
 def _failed(execution: Execution, failure: ProcessFailure) -> Verdict:
-    """The verdict on a worker that crashed or hung: a finding, unless wasmtime was the one running."""
+    """The verdict on a worker that crashed or hung: a finding if the runtime was running.
+
+    When wasmtime was running, it is the reference's problem; when neither
+    engine was (the worker was idle, or sending its answer), the harness'.
+    """
     execution.failure = failure
     if failure.stage.startswith("wasmtime"):
         return Verdict(inconclusive=V.REFERENCE_ERROR)
+    if not failure.stage.startswith("runtime"):
+        return Verdict(inconclusive=V.HARNESS)
     return nopanic.check_process(failure)
 
 

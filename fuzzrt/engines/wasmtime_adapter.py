@@ -109,6 +109,7 @@ class WasmtimeEngine(EngineAdapter):
         self._modules: OrderedDict[tuple[int, bytes], wasmtime.Module] = OrderedDict()
         self._functypes: dict[tuple[int, FuncSig], wasmtime.FuncType] = {}
         # free everything while wasmtime's bindings still exist (not during interpreter teardown)
+        atexit.register(self._functypes.clear)
         atexit.register(self._modules.clear)
         atexit.register(self._engines.clear)
 

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 
 from ..jit.cache import CodeCache, default_cache_dir
-from ..jit.compiler import CompiledModule, compile_host_trampoline, compile_module
+from ..jit.compiler import CompiledModule, compile_host_trampolines, compile_module
 from ..jit.function import CodegenOptions
 from ..syntax.ast import Module as AstModule
 from ..syntax.types import FuncSig
@@ -71,11 +71,18 @@ class Engine:
     def _host_trampoline(self, sig: FuncSig) -> int:
         entry = self._host_trampolines.get(sig)
         if entry is None:
-            with self._lock:
-                entry = self._host_trampolines.get(sig)
-                if entry is None:
-                    entry = self._host_trampolines[sig] = compile_host_trampoline(sig)
+            self._prepare_host_trampolines([sig])
+            entry = self._host_trampolines[sig]
         return entry[1]
+
+    def _prepare_host_trampolines(self, sigs) -> None:
+        """Compile the trampolines of every signature in ``sigs`` not compiled yet, in one batch."""
+        with self._lock:
+            missing = list(dict.fromkeys(s for s in sigs if s not in self._host_trampolines))
+            if missing:
+                native, addrs = compile_host_trampolines(missing)
+                for sig, addr in zip(missing, addrs):
+                    self._host_trampolines[sig] = (native, addr)
 
     def _compile(self, wasm: bytes, module: AstModule) -> CompiledModule:
         key = hashlib.sha256(wasm).digest()

@@ -87,11 +87,13 @@ class Linker:
             raise TypeError("expected a Store")
         if not isinstance(module, Module):
             raise TypeError("expected a Module")
-        imports = []
+        items = []
         for imp in module._ast.imports:
             key = (imp.module, imp.name)
             item = self._defs.get(key)
             if item is None:
                 raise LinkError(f"unknown import: `{imp.module}::{imp.name}` has not been defined")
-            imports.append(self._resolve(store, key, item))
-        return Instance(store, module, imports)
+            items.append((key, item))
+        self.engine._prepare_host_trampolines(
+            item[0]._sig for _, item in items if isinstance(item, tuple))
+        return Instance(store, module, [self._resolve(store, key, item) for key, item in items])

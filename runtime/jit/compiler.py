@@ -173,12 +173,14 @@ def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
     return CompiledModule(native, funcs, [native.address(nm) for nm in names])
 
 
-def compile_host_trampoline(sig: T.FuncSig) -> tuple[NativeCode, int]:
-    """A host trampoline for ``sig`` (cached per engine by the caller)."""
+def compile_host_trampolines(sigs: list[T.FuncSig]) -> tuple[NativeCode, list[int]]:
+    """Host trampolines for ``sigs``, all in one object (one LLVM run instead of one per signature)."""
     mod = fastir.Module("host")
-    build_host_trampoline(mod, "host", sig)
-    native = load_object([emit_object(str(mod), 1)], ["host"])
-    return native, native.address("host")
+    names = [f"host{i}" for i in range(len(sigs))]
+    for name, sig in zip(names, sigs):
+        build_host_trampoline(mod, name, sig)
+    native = load_object([emit_object(str(mod), 1)], names)
+    return native, [native.address(n) for n in names]
 
 
-__all__ = ["CompiledModule", "compile_module", "compile_host_trampoline", "CodegenOptions"]
+__all__ = ["CompiledModule", "compile_module", "compile_host_trampolines", "CodegenOptions"]

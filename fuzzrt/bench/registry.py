@@ -23,6 +23,7 @@ WORKLOAD_MODULES: tuple[str, ...] = (
     "fuzzrt.bench.micro",
     "fuzzrt.bench.calls",
     "fuzzrt.bench.throughput",
+    "fuzzrt.bench.pooling",
     "fuzzrt.bench.fuzzing",
 )
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import collections
 import gc
 import threading
-import weakref
 from typing import Any, Callable, Hashable, Sequence
 
 from ..errors import PoolConcurrencyLimitError, ResourceLimitError
@@ -177,7 +176,6 @@ class PoolingAllocator:
     kind = "pooling"
 
     def __init__(self, limits: dict[str, int]):
-        self.limits = dict(limits)
         warm = limits["max_unused_warm_slots"]
         self.max_memories_per_module = limits["max_memories_per_module"]
         self.max_tables_per_module = limits["max_tables_per_module"]
@@ -190,7 +188,6 @@ class PoolingAllocator:
         self._lock = threading.Lock()
         self._holder: int | None = None      # thread inside the lock, to queue re-entrant releases
         self._pending: collections.deque[StoreResources] = collections.deque()
-        weakref.finalize(self, _close_pools, self.memories, self.tables)
 
     # -- Module(...) -----------------------------------------------------------------
     def validate_module(self, memories: MemoryPlans, tables: TablePlans, n_imported_memories: int,
@@ -360,11 +357,6 @@ class PoolingAllocator:
 
 
 Allocator = OnDemandAllocator | PoolingAllocator
-
-
-def _close_pools(memories: MemoryPool, tables: TablePool) -> None:
-    memories.close()
-    tables.close()
 
 
 def _caused(context: str, *causes: str) -> str:

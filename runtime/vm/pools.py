@@ -139,11 +139,12 @@ class MemoryImage:
 class MemorySlot:
     """One memory slot: its base, its ``MemoryDef``, how much is accessible, its mapped image."""
 
-    __slots__ = ("index", "base", "memdef", "accessible", "image")
+    __slots__ = ("index", "base", "memdef", "accessible", "image", "region")
 
-    def __init__(self, index: int, base: int):
+    def __init__(self, index: int, base: int, region: _Region):
         self.index = index
         self.base = base
+        self.region = region
         self.memdef = (ctypes.c_uint64 * abi.MEMDEF_SLOTS)()
         self.memdef[abi.MEM_BASE] = base
         self.accessible = 0
@@ -209,7 +210,11 @@ class MemorySlot:
 
 
 class _Region:
-    """One lazily made address-space reservation split into equal slots."""
+    """One lazily made address-space reservation split into equal slots.
+
+    Unmapped when the last reference goes: its pool's, or a slot's (every slot,
+    and so every memory or table living in one, keeps its region).
+    """
 
     def __init__(self, count: int, slot_bytes: int, what: str):
         self.count = count
@@ -219,13 +224,10 @@ class _Region:
 
     def slot_base(self, index: int) -> int:
         if not self.base:
-            self.base = reserve(self.count * self.slot_bytes, self.what)
+            size = self.count * self.slot_bytes
+            self.base = reserve(size, self.what)
+            weakref.finalize(self, release, self.base, size)
         return self.base + index * self.slot_bytes
-
-    def unmap(self) -> None:
-        if self.base:
-            release(self.base, self.count * self.slot_bytes)
-            self.base = 0
 
 
 class MemoryPool:
@@ -251,7 +253,7 @@ class MemoryPool:
             except BaseException:
                 self.index.free(index, None)
                 raise
-            slot = self._slots[index] = MemorySlot(index, base)
+            slot = self._slots[index] = MemorySlot(index, base, self._region)
         return slot
 
     def release(self, slot: MemorySlot, key: Hashable) -> None:
@@ -263,17 +265,16 @@ class MemoryPool:
         if slot is not None:
             slot.cool()
 
-    def close(self) -> None:
-        self._region.unmap()
 
 
 class TableSlot:
     """One table slot: ``capacity`` words at a fixed address, and its ``TableDef``."""
 
-    __slots__ = ("index", "addr", "capacity", "elems", "tabdef")
+    __slots__ = ("index", "addr", "capacity", "elems", "tabdef", "region")
 
-    def __init__(self, index: int, addr: int, capacity: int):
+    def __init__(self, index: int, addr: int, capacity: int, region: _Region):
         self.index = index
+        self.region = region
         self.addr = addr
         self.capacity = capacity
         self.elems = (ctypes.c_uint64 * max(capacity, 1)).from_address(addr)
@@ -311,7 +312,7 @@ class TablePool:
             except BaseException:
                 self.index.free(index, None)
                 raise
-            slot = self._slots[index] = TableSlot(index, addr, self.table_elements)
+            slot = self._slots[index] = TableSlot(index, addr, self.table_elements, self._region)
         return slot
 
     def release(self, slot: TableSlot, used: int, key: Hashable) -> None:
@@ -323,6 +324,4 @@ class TablePool:
         if slot is not None:
             discard(slot.addr, self._slot_bytes)
 
-    def close(self) -> None:
-        self._region.unmap()
 

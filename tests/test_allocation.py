@@ -430,3 +430,33 @@ def test_stores_instantiated_through_a_linker_are_collected() -> None:
         del store
     gc.collect()
     assert live(engine) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("strategy", ["on_demand", "pooling"])
+def test_data_is_not_in_place_when_an_element_segment_traps_first(strategy: str) -> None:
+    # the memory image replaces copying only when no segment can trap before the data segments
+    engine = rt.Engine() if strategy == "on_demand" else pooled(**SMALL)
+    module = rt.Module(engine, """
+      (module
+        (import "env" "t" (table 1 funcref))
+        (memory 1)
+        (func $peek (result i32) (i32.load8_u (i32.const 0)))
+        (elem (i32.const 0) $peek)
+        (elem (i32.const 5) $peek)
+        (data (i32.const 0) "\\2a"))""")
+    with rt.Store(engine) as store:
+        table = rt.Table(store, rt.TableType(rt.ValType.funcref(), rt.Limits(1, None)), None)
+        with pytest.raises(rt.Trap, match="out of bounds table access"):
+            rt.Instance(store, module, [table])
+        assert table.get(store, 0)(store) == 0
+
+
+def test_pooled_tables_stop_growing_at_table_elements() -> None:
+    engine = pooled(**dict(SMALL, table_elements=8))
+    module = rt.Module(engine, '(module (table (export "t") 2 funcref))')
+    with rt.Store(engine) as store:
+        table = rt.Instance(store, module, []).exports(store)["t"]
+        assert table.grow(store, 6, None) == 2
+        with pytest.raises(rt.WasmError, match="failed to grow table"):
+            table.grow(store, 1, None)
+        assert table.size(store) == 8

@@ -14,7 +14,7 @@ from fuzzrt.oracles import verdict as V
 from fuzzrt.oracles.nopanic import ProcessFailure
 from fuzzrt.oracles.values import first_memory_difference, is_nan, same_value
 from fuzzrt.oracles.verdict import Finding, normalize_message
-from runtime.syntax.types import F32, F64, I32, I64
+from runtime.syntax.types import F32, F64, I32
 
 WASM = rt.wat2wasm('(module (func (export "f") (result i32) i32.const 1))')
 QNAN32, SNAN32, OTHER_NAN32 = 0x7FC0_0000, 0x7FA0_0000, 0xFFC0_0001

@@ -14,7 +14,9 @@ Settings from the environment (set by ``fuzzrt fuzz``; all optional):
 * ``FUZZRT_STATS_DIR``: where this process writes its stats file;
 * ``FUZZRT_MAX_RUNS`` / ``FUZZRT_MAX_SECONDS``: a budget this process enforces
   itself, so its final stats are written before it exits;
-* ``FUZZRT_DEADLINE``: seconds one input may take in the worker.
+* ``FUZZRT_DEADLINE``: seconds one input may take in the worker;
+* ``FUZZRT_WORKERS``: worker processes executing cases in parallel (default:
+  the CPU count), while libFuzzer goes on generating.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from pathlib import Path
 from fuzzrt.artifacts import ArtifactStore
 
 from .context import TargetContext
+from .pool import WorkerPool, default_size
 from .registry import get_target
 from .runner import CampaignRunner
 from .stats import Stats, job_stats_path
@@ -42,6 +45,7 @@ class JobSettings:
     max_runs: int
     max_seconds: float
     deadline: float
+    workers: int
 
     @classmethod
     def from_env(cls, argv: list[str]) -> JobSettings:
@@ -53,7 +57,8 @@ class JobSettings:
         stats_dir = env.get("FUZZRT_STATS_DIR")
         return cls(Path(artifacts), Path(stats_dir) if stats_dir else None,
                    int(env.get("FUZZRT_MAX_RUNS", "0") or 0), float(env.get("FUZZRT_MAX_SECONDS", "0") or 0),
-                   float(env.get("FUZZRT_DEADLINE", "0") or 0) or DEFAULT_DEADLINE)
+                   float(env.get("FUZZRT_DEADLINE", "0") or 0) or DEFAULT_DEADLINE,
+                   int(env.get("FUZZRT_WORKERS", "0") or 0) or default_size())
 
 
 def fuzz(target_name: str, argv: list[str]) -> None:
@@ -64,12 +69,16 @@ def fuzz(target_name: str, argv: list[str]) -> None:
     settings = JobSettings.from_env(argv)
     ctx = TargetContext(isolated=True, deadline=settings.deadline)
     stats = Stats(path=job_stats_path(settings.stats_dir) if settings.stats_dir else None)
-    runner = CampaignRunner(target, ctx, ArtifactStore(settings.artifacts), stats)
+    pool = WorkerPool(settings.workers, settings.deadline)
+    runner = CampaignRunner(target, ctx, ArtifactStore(settings.artifacts), stats, pool)
     start = time.monotonic()
+    submitted = 0
 
     def finish() -> None:
+        runner.drain()
         stats.finished = True
         stats.flush(force=True)
+        pool.close()
         ctx.close()
         sys.stderr.write(f"fuzzrt: {target_name}: {stats.execs} execs, {stats.findings} findings "
                          f"({stats.new_findings} new), {stats.inconclusive} inconclusive\n")
@@ -77,8 +86,10 @@ def fuzz(target_name: str, argv: list[str]) -> None:
         os._exit(0)
 
     def test_one_input(data: bytes) -> None:
-        runner.run_input(data)
-        if (settings.max_runs and stats.execs >= settings.max_runs) or (
+        nonlocal submitted
+        runner.submit_input(data)
+        submitted += 1
+        if (settings.max_runs and submitted >= settings.max_runs) or (
                 settings.max_seconds and time.monotonic() - start >= settings.max_seconds):
             finish()
 

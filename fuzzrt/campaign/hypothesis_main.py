@@ -20,11 +20,10 @@ from hypothesis import strategies as st
 
 from fuzzrt.artifacts import ArtifactStore
 from fuzzrt.engines.plan import ExecPlan
-from fuzzrt.oracles.common import describe
 
 from .atheris_main import JobSettings
 from .context import TargetContext
-from .execution import Execution
+from .pool import WorkerPool
 from .registry import get_target
 from .runner import CampaignRunner
 from .stats import Stats, job_stats_path
@@ -42,21 +41,6 @@ def plans() -> st.SearchStrategy[ExecPlan]:
                      host_trap_modulus=st.sampled_from((0, 0, 0, 2, 7)))
 
 
-def behaviours(execution: Execution) -> set[str]:
-    """Distinct observable events of an execution: stage outcomes, call outcomes, result types."""
-    events = {f"status:{execution.status}"}
-    outcome = execution.runtime
-    if outcome is None:
-        return events
-    events.add(f"compile:{describe(outcome.compile)}")
-    if outcome.instantiate is not None:
-        events.add(f"instantiate:{describe(outcome.instantiate)}")
-    for call in outcome.calls:
-        events.add(f"call:{describe(call.status)}:" + ",".join(str(t) for t, _ in call.results))
-        events.update(f"host:{h.name}" for h in call.host_calls)
-    return events
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fuzzrt.campaign.hypothesis_main")
     parser.add_argument("target")
@@ -66,17 +50,20 @@ def main(argv: list[str] | None = None) -> int:
     job = JobSettings.from_env([])
     stats = Stats(path=job_stats_path(job.stats_dir) if job.stats_dir else None)
     start = time.monotonic()
+    submitted = 0
+    pool = WorkerPool(job.workers, job.deadline)
     with TargetContext(isolated=True, deadline=job.deadline) as ctx:
-        runner = CampaignRunner(target, ctx, ArtifactStore(job.artifacts), stats)
+        runner = CampaignRunner(target, ctx, ArtifactStore(job.artifacts), stats, pool)
 
         @seed(args.seed if args.seed is not None else random.getrandbits(64))
         @settings(max_examples=_UNBOUNDED, deadline=None, database=None, phases=[Phase.generate],
                   suppress_health_check=list(HealthCheck))
         @given(target.hypothesis_cases())
         def run(case_and_plan: tuple) -> None:
-            execution = runner.run_case(*case_and_plan)
-            stats.features |= behaviours(execution)
-            if (job.max_runs and stats.execs >= job.max_runs) or (
+            nonlocal submitted
+            runner.submit_case(*case_and_plan)
+            submitted += 1
+            if (job.max_runs and submitted >= job.max_runs) or (
                     job.max_seconds and time.monotonic() - start >= job.max_seconds):
                 raise _BudgetSpent()
 
@@ -84,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             run()
         except _BudgetSpent:
             pass
+        runner.drain()
+    pool.close()
     stats.finished = True
     stats.flush(force=True)
     sys.stderr.write(f"fuzzrt: {target.name} (hypothesis): {stats.execs} execs, {stats.findings} findings "

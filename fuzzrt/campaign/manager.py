@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .pool import default_size
 from .registry import get_target
 from .stats import read_all
 from .supervisor import DEFAULT_DEADLINE
@@ -47,6 +48,7 @@ class CampaignOptions:
     engine: str = "atheris"
     deadline: float = DEFAULT_DEADLINE
     max_len: int = 4096
+    workers: int | None = None        # per job; default: the CPUs shared among the jobs
     work_dir: Path = Path("out/fuzz")
     extra_args: list[str] = field(default_factory=list)
 
@@ -109,6 +111,7 @@ class Campaign:
             "FUZZRT_ARTIFACTS": str(self.options.artifacts),
             "FUZZRT_STATS_DIR": str(self.stats_dir),
             "FUZZRT_DEADLINE": str(self.options.deadline),
+            "FUZZRT_WORKERS": str(self.options.workers or default_size(self.options.jobs)),
             "FUZZRT_MAX_RUNS": str(slot.runs_left or 0),
             "FUZZRT_MAX_SECONDS": str(max(remaining, 0.001) if remaining is not None else 0),
         })
@@ -178,6 +181,7 @@ class Campaign:
             "target": self.options.target,
             "engine": self.options.engine,
             "jobs": self.options.jobs,
+            "workers_per_job": self.options.workers or default_size(self.options.jobs),
             "seconds": round(elapsed, 3),
             "execs": execs,
             "execs_per_sec": round(execs / elapsed, 2) if elapsed > 0 else 0.0,
@@ -193,9 +197,8 @@ class Campaign:
             "coverage_kind": "libfuzzer-edges" if self.options.engine == "atheris" else "behaviours",
             "worker_restarts": total["worker_restarts"],
             "job_restarts": sum(s.restarts for s in slots),
-            # where the time goes, as shares of the time spent in executions
-            "time_split": {k: round(v / seconds["total"], 3) for k, v in seconds.items() if k != "total"}
-            if seconds["total"] else {},
+            # where the time goes: mean milliseconds per execution generating, and in each engine
+            "ms_per_exec": {k: round(1000 * v / execs, 2) for k, v in seconds.items()} if execs else {},
         }
 
     def _status(self, summary: dict[str, Any], final: bool = False) -> None:

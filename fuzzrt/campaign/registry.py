@@ -18,6 +18,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from fuzzrt.engines.executor import Job
 from fuzzrt.engines.plan import ExecPlan
 from fuzzrt.generators.case import Generated
 from fuzzrt.generators.smith import GeneratorError
@@ -25,6 +26,7 @@ from fuzzrt.oracles import verdict as V
 
 from .context import TargetContext
 from .execution import Execution
+from .supervisor import WorkerAnswer
 
 TARGET_MODULES: tuple[str, ...] = (
     "fuzzrt.campaign.targets.differential",
@@ -48,17 +50,33 @@ class Target(abc.ABC):
     def replay(self, execution: Execution, ctx: TargetContext) -> None:
         """Run ``execution.case`` under ``execution.plan``; fill in outcomes and the verdict."""
 
-    def execute(self, data: bytes, ctx: TargetContext) -> Execution:
+    def start(self, execution: Execution, ctx: TargetContext) -> Job | None:
+        """The part of ``replay`` that must run in this process; returns the job left for a worker.
+
+        By default everything happens here and there is no job.  ``WorkerTarget``
+        returns its job, so a campaign can run several in parallel and hand
+        each answer back to ``WorkerTarget.finish``.
+        """
+        self.replay(execution, ctx)
+        return None
+
+    def prepare(self, data: bytes) -> Execution:
+        """An execution holding the case ``data`` generates (without one if the generator gave up)."""
         execution = Execution(self.name, bytes(data))
         start = time.perf_counter()
         try:
             execution.case, execution.plan, execution.args_seed = self.generate(execution.raw_input)
         except GeneratorError:
             execution.verdict = V.Verdict(inconclusive=V.GENERATOR)
-            return execution
         finally:
             execution.generate_seconds = time.perf_counter() - start
-        self.replay(execution, ctx)
+        return execution
+
+    def execute(self, data: bytes, ctx: TargetContext) -> Execution:
+        """Generate from ``data`` and replay, all before returning."""
+        execution = self.prepare(data)
+        if execution.case is not None:
+            self.replay(execution, ctx)
         return execution
 
     def hypothesis_cases(self) -> SearchStrategy[tuple[Generated, ExecPlan]]:
@@ -71,6 +89,23 @@ class Target(abc.ABC):
     def script(self) -> Path:
         """The Atheris entry point for this target."""
         return SCRIPTS_DIR / f"{self.name.replace('-', '_')}.py"
+
+
+class WorkerTarget(Target):
+    """A target whose cases run on both engines in a supervised worker."""
+
+    @abc.abstractmethod
+    def start(self, execution: Execution, ctx: TargetContext) -> Job | None:
+        """In-process checks, then the job for a worker (None if the checks already decided)."""
+
+    @abc.abstractmethod
+    def finish(self, execution: Execution, answer: WorkerAnswer, ctx: TargetContext) -> None:
+        """Judge the worker's answer to the job ``start`` returned."""
+
+    def replay(self, execution: Execution, ctx: TargetContext) -> None:
+        job = self.start(execution, ctx)
+        if job is not None:
+            self.finish(execution, ctx.run(job), ctx)
 
 
 _LOADED: dict[str, Target] = {}

@@ -1,12 +1,15 @@
 """The per-input loop body every fuzzing engine shares: execute, count, save findings.
 
-Atheris' ``TestOneInput`` and the Hypothesis job both call ``run_input`` (or
-``run_case``); findings never raise, they become artifacts, so a campaign
-keeps going after the first bug and reports how often each one was hit.
+Atheris' ``TestOneInput`` calls ``submit_input``: the in-process part runs
+now, the job goes to a ``WorkerPool`` and is judged when its answer arrives
+(while the next inputs are being generated).  The Hypothesis job and tests
+use the synchronous ``run_input``/``run_case``.  Findings never raise: they
+become artifacts, so a campaign keeps going after the first bug and reports
+how often each one was hit.
 """
 from __future__ import annotations
 
-import time
+from typing import cast
 
 from fuzzrt.artifacts import Artifact, ArtifactStore, SaveResult
 from fuzzrt.engines.plan import ExecPlan
@@ -14,8 +17,10 @@ from fuzzrt.generators.case import Generated
 
 from .context import TargetContext
 from .execution import FINDING, Execution
-from .registry import Target
+from .pool import WorkerPool
+from .registry import Target, WorkerTarget
 from .stats import Stats
+from .supervisor import WorkerAnswer
 
 
 def artifact_of(execution: Execution) -> Artifact:
@@ -35,27 +40,62 @@ def _has_memory_bytes(execution: Execution) -> bool:
 
 
 class CampaignRunner:
-    def __init__(self, target: Target, ctx: TargetContext, store: ArtifactStore, stats: Stats):
+    def __init__(self, target: Target, ctx: TargetContext, store: ArtifactStore, stats: Stats,
+                 pool: WorkerPool | None = None):
         self.target = target
         self.ctx = ctx
         self.store = store
         self.stats = stats
+        self.pool = pool
 
+    # -- synchronous ----------------------------------------------------------------------
     def run_input(self, data: bytes) -> Execution:
-        """One fuzzer input through the target; a finding is saved (or counted as a duplicate)."""
-        start = time.perf_counter()
-        return self._finish(self.target.execute(data, self.ctx), start)
+        """One fuzzer input through the target, judged before returning."""
+        return self._finish(self.target.execute(data, self.ctx))
 
     def run_case(self, case: Generated, plan: ExecPlan) -> Execution:
         """One ready-made case (e.g. from a Hypothesis strategy) through the target's oracles."""
-        start = time.perf_counter()
         execution = Execution(self.target.name, b"", case=case, plan=plan)
         self.target.replay(execution, self.ctx)
-        return self._finish(execution, start)
+        return self._finish(execution)
 
-    def _finish(self, execution: Execution, start: float) -> Execution:
-        self.stats.record(execution, time.perf_counter() - start)
-        self.stats.worker_restarts = self.ctx.worker_restarts
+    # -- pipelined ------------------------------------------------------------------------
+    def submit_input(self, data: bytes) -> None:
+        """Start one fuzzer input; its job joins the pool."""
+        self.submit(self.target.prepare(data))
+
+    def submit_case(self, case: Generated, plan: ExecPlan) -> None:
+        """Start one ready-made case; its job joins the pool."""
+        self.submit(Execution(self.target.name, b"", case=case, plan=plan))
+
+    def submit(self, execution: Execution) -> None:
+        """Run the in-process part now; the job joins the pool (judging answers that had to be awaited)."""
+        job = self.target.start(execution, self.ctx) if execution.case is not None else None
+        if job is None or self.pool is None:
+            if job is not None:
+                self._answer(execution, self.ctx.run(job))
+            else:
+                self._finish(execution)
+            return
+        for earlier, answer in self.pool.submit(job, execution):
+            self._answer(earlier, answer)
+        for earlier, answer in self.pool.collect():
+            self._answer(earlier, answer)
+
+    def drain(self) -> None:
+        """Judge every execution still in the pool."""
+        if self.pool is not None:
+            for execution, answer in self.pool.drain():
+                self._answer(execution, answer)
+
+    def _answer(self, execution: Execution, answer: WorkerAnswer) -> None:
+        cast(WorkerTarget, self.target).finish(execution, answer, self.ctx)
+        self._finish(execution)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    def _finish(self, execution: Execution) -> Execution:
+        self.stats.record(execution)
+        self.stats.worker_restarts = self.ctx.worker_restarts + (self.pool.restarts if self.pool else 0)
         if execution.status == FINDING:
             self.save(execution)
         self.stats.flush()

@@ -15,9 +15,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fuzzrt.oracles.common import describe
+
 from .execution import CONCLUSIVE, FINDING, INCONCLUSIVE, Execution
 
 FLUSH_INTERVAL = 1.0
+
+
+def behaviours(execution: Execution) -> set[str]:
+    """Distinct observable events of an execution: stage outcomes, call outcomes, result types.
+
+    Their number is the coverage figure of engines without coverage feedback (Hypothesis).
+    """
+    events = {f"status:{execution.status}"}
+    outcome = execution.runtime
+    if outcome is None:
+        return events
+    events.add(f"compile:{describe(outcome.compile)}")
+    if outcome.instantiate is not None:
+        events.add(f"instantiate:{describe(outcome.instantiate)}")
+    for call in outcome.calls:
+        events.add(f"call:{describe(call.status)}:" + ",".join(str(t) for t, _ in call.results))
+        events.update(f"host:{h.name}" for h in call.host_calls)
+    return events
 
 
 @dataclass(slots=True)
@@ -33,14 +53,14 @@ class Stats:
     signatures: Counter = field(default_factory=Counter)    # finding signature -> hits
     features: set = field(default_factory=set)              # distinct behaviours (Hypothesis jobs)
     worker_restarts: int = 0
-    #: seconds spent, summed over executions: generating, in each engine, and in total
+    #: seconds spent, summed over executions: generating, and in each engine
     seconds: Counter = field(default_factory=Counter)
     finished: bool = False
     _flushed: float = 0.0
 
-    def record(self, execution: Execution, seconds: float = 0.0) -> None:
+    def record(self, execution: Execution) -> None:
         self.execs += 1
-        self.seconds["total"] += seconds
+        self.features |= behaviours(execution)
         self.seconds["generate"] += execution.generate_seconds
         for name, outcome in (("runtime", execution.runtime), ("wasmtime", execution.reference)):
             if outcome is not None:

@@ -45,6 +45,16 @@ class WorkerAnswer:
     failure: ProcessFailure | None = None
 
 
+@dataclass(slots=True)
+class _Pending:
+    """The job a worker is running: where its stderr started, its deadline, the answer so far."""
+
+    stderr_mark: int
+    deadline: float
+    answer: WorkerAnswer
+    finished: bool = False
+
+
 def top_frame_of_dump(text: str) -> str:
     """The innermost runtime frame in a faulthandler dump ("most recent call first")."""
     for path, func in _FRAME.findall(text):
@@ -65,6 +75,7 @@ class Supervisor:
         self._stderr_path = os.path.join(self._dir, "stderr")
         self._proc: subprocess.Popen[bytes] | None = None
         self._buf = b""
+        self._pending: _Pending | None = None
 
     # -- process management ------------------------------------------------------
     def _start(self) -> subprocess.Popen[bytes]:
@@ -136,10 +147,8 @@ class Supervisor:
                 if len(self._buf) >= need:
                     body, self._buf = self._buf[protocol.HEADER_SIZE:need], self._buf[need:]
                     return protocol.decode(body)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            ready, _, _ = select.select([fd], [], [], left)
+            # past the deadline, still take what has already arrived
+            ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0.0))
             if not ready:
                 return False
             chunk = os.read(fd, max(65536, need - len(self._buf)))
@@ -162,40 +171,75 @@ class Supervisor:
             return ""
 
     # -- running jobs -----------------------------------------------------------------
-    def run(self, job: Job) -> WorkerAnswer:
-        """Run ``job`` in the worker; a crash or hang comes back as ``failure``, never as an exception.
+    @property
+    def busy(self) -> bool:
+        """Whether a job was started and its answer not yet collected."""
+        return self._pending is not None
 
-        Raises ``HarnessError`` only when the harness code itself failed in the worker.
-        """
+    def fileno(self) -> int | None:
+        """The descriptor an answer arrives on (for ``select`` over several supervisors), if running."""
+        proc = self._proc
+        return proc.stdout.fileno() if proc is not None and proc.stdout is not None else None
+
+    def start(self, job: Job) -> None:
+        """Hand ``job`` to the worker (starting one if needed) without waiting for the answer."""
+        if self._pending is not None:
+            raise HarnessError("a job is already running in this worker")
         proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
-        stderr_mark = self._stderr_size()
+        self._pending = _Pending(self._stderr_size(), time.monotonic() + self.deadline, WorkerAnswer())
         self._board.set("queued")
         assert proc.stdin is not None
         try:
             proc.stdin.write(protocol.encode(protocol.JOB, job))
             proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            return WorkerAnswer(failure=self._failure("crash", proc, stderr_mark))
-        answer = WorkerAnswer()
-        deadline = time.monotonic() + self.deadline
-        while True:
-            message = self._read(proc, deadline)
+            self._pending.answer.failure = self._failure("crash", proc, self._pending.stderr_mark)
+            self._pending.finished = True
+
+    def poll(self, timeout: float = 0.0) -> WorkerAnswer | None:
+        """The answer to the started job if it arrives within ``timeout`` seconds, else None.
+
+        A crash, or the job's deadline passing, is an answer (with ``failure``
+        set).  Raises ``HarnessError`` only when the harness code itself
+        failed in the worker.
+        """
+        pending = self._pending
+        if pending is None:
+            raise HarnessError("no job is running in this worker")
+        proc = self._proc
+        while not pending.finished:
+            assert proc is not None
+            wait_until = min(pending.deadline, time.monotonic() + timeout)
+            message = self._read(proc, wait_until)
             if message is False:
-                answer.failure = self._failure("hang", proc, stderr_mark)
-                return answer
+                if time.monotonic() < pending.deadline:
+                    return None
+                pending.answer.failure = self._failure("hang", proc, pending.stderr_mark)
+                break
             if message is None:
-                answer.failure = self._failure("crash", proc, stderr_mark)
-                return answer
+                pending.answer.failure = self._failure("crash", proc, pending.stderr_mark)
+                break
             tag, payload = message
             if tag == protocol.REFERENCE:
-                answer.reference = payload
+                pending.answer.reference = payload
             elif tag in (protocol.DONE, protocol.RETIRING):
-                answer.result = payload
+                pending.answer.result = payload
                 if tag == protocol.RETIRING:
                     self._kill()
-                return answer
+                break
             elif tag == protocol.ERROR:
+                self._pending = None
                 raise HarnessError(str(payload))
+        self._pending = None
+        return pending.answer
+
+    def run(self, job: Job) -> WorkerAnswer:
+        """Run ``job`` and wait for its answer; a crash or hang is an answer with ``failure`` set."""
+        self.start(job)
+        answer = self.poll(self.deadline + 1.0)
+        while answer is None:
+            answer = self.poll(self.deadline + 1.0)
+        return answer
 
     def _failure(self, kind: str, proc: subprocess.Popen[bytes], stderr_mark: int) -> ProcessFailure:
         stage = self._board.get()

@@ -19,6 +19,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--time", type=float, metavar="S", help="stop after S seconds")
     parser.add_argument("--runs", type=int, metavar="N", help="stop after N executions (over all jobs)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel fuzzing processes (default 1)")
+    parser.add_argument("--workers", type=int, metavar="K",
+                        help="worker processes per job executing cases in parallel while the job generates "
+                             "(default: CPU count / jobs)")
     parser.add_argument("--seed", type=int, metavar="N", help="random seed (job i uses N+i)")
     parser.add_argument("--corpus", type=Path, metavar="DIR",
                         help="working corpus (default out/fuzz/TARGET/corpus; seeds come from corpora/TARGET)")
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     options = CampaignOptions(
         target=args.target, seconds=args.time, runs=args.runs, jobs=args.jobs, seed=args.seed,
         corpus=args.corpus, artifacts=args.artifacts, engine=args.engine, deadline=args.deadline,
-        max_len=args.max_len, work_dir=args.work_dir, extra_args=list(args.libfuzzer_args),
+        max_len=args.max_len, workers=args.workers, work_dir=args.work_dir, extra_args=list(args.libfuzzer_args),
     )
     try:
         campaign = Campaign(options)

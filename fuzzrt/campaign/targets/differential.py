@@ -14,13 +14,10 @@ from fuzzrt.generators import single_op, smith, strategies
 from fuzzrt.generators.case import Generated
 from fuzzrt.generators.unstructured import Unstructured
 
-from ..context import TargetContext
-from ..execution import Execution
-from ..registry import Target
-from .pair import replay_pair
+from .pair import PairTarget
 
 
-class DifferentialTarget(Target):
+class DifferentialTarget(PairTarget):
     name = "differential"
     description = ("wasm-smith and Python-generated modules on the runtime and wasmtime: results, traps, "
                    "globals, memories, tables and host calls compared after every call")
@@ -36,9 +33,6 @@ class DifferentialTarget(Target):
         else:
             case = single_op.generate(u)
         return case, plan, u.take_rest()
-
-    def replay(self, execution: Execution, ctx: TargetContext) -> None:
-        replay_pair(execution, ctx)
 
 
 TARGET = DifferentialTarget()

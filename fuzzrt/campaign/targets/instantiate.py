@@ -16,13 +16,10 @@ from fuzzrt.generators import smith
 from fuzzrt.generators.case import Generated
 from fuzzrt.generators.unstructured import Unstructured
 
-from ..context import TargetContext
-from ..execution import Execution
-from ..registry import Target
-from .pair import replace_calls, replay_pair
+from .pair import PairTarget, replace_calls
 
 
-class InstantiateTarget(Target):
+class InstantiateTarget(PairTarget):
     name = "instantiate"
     description = ("wasm-smith modules compiled and instantiated on both engines: segments, start "
                    "function, imports, initial globals/memories/tables and host calls compared")
@@ -35,9 +32,6 @@ class InstantiateTarget(Target):
 
     def hypothesis_cases(self) -> SearchStrategy[tuple[Generated, ExecPlan]]:
         return super().hypothesis_cases().map(lambda cp: (replace_calls(cp[0], []), cp[1]))
-
-    def replay(self, execution: Execution, ctx: TargetContext) -> None:
-        replay_pair(execution, ctx)
 
 
 TARGET = InstantiateTarget()

@@ -1,4 +1,4 @@
-"""Running a case on both engines and judging it: shared by the differential and instantiate targets."""
+"""Running a case on both engines and judging it: the base of the differential and instantiate targets."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,6 +12,8 @@ from fuzzrt.oracles.verdict import Verdict
 
 from ..context import TargetContext
 from ..execution import Execution
+from ..registry import WorkerTarget
+from ..supervisor import WorkerAnswer
 
 
 def replace_calls(case: Generated, calls: list[Call]) -> Generated:
@@ -46,49 +48,52 @@ def _failed(execution: Execution, failure: ProcessFailure) -> Verdict:
     return nopanic.check_process(failure)
 
 
-def replay_pair(execution: Execution, ctx: TargetContext, in_process_validate: bool = True) -> None:
-    """Execute ``execution.case`` on both engines (in the worker) and fill in outcomes and verdict.
+class PairTarget(WorkerTarget):
+    """Cases executed on both engines in a worker, judged by the no-panic, differential and imports oracles."""
 
-    With ``in_process_validate`` the runtime's validator first runs here, in
-    this process: it is cheap, and it is what gives a coverage-guided fuzzer
-    feedback from the runtime's decoder and validator (the worker's coverage
-    is invisible to it).  A differential verdict that needs memory bytes (the
-    NaN-tolerant comparison) is settled by running the case again with
-    memories captured; the execution then carries the capturing plan.
-    """
-    case = execution.case
-    assert case is not None
-    verdict = Verdict()
-    if in_process_validate:
+    def start(self, execution: Execution, ctx: TargetContext) -> Job | None:
+        """The runtime's validator runs here first, in this process: it is cheap, and it is what
+        gives a coverage-guided fuzzer feedback from the runtime's decoder and validator (the
+        worker's coverage is invisible to it).  A panic or hang there is judged right away.
+        """
+        case = execution.case
+        assert case is not None
         _, panic, hang = ctx.validate(ctx.engines[1], case.wasm, execution.plan)
         execution.panic = panic
-        verdict.merge(nopanic.check_panic(panic))
+        execution.verdict = nopanic.check_panic(panic)
         if hang is not None:
-            execution.verdict = verdict.merge(_failed(execution, hang))
+            execution.verdict.merge(_failed(execution, hang))
+            return None
+        return Job(case.wasm, case.calls, execution.plan, execution.args_seed)
+
+    def finish(self, execution: Execution, answer: WorkerAnswer, ctx: TargetContext) -> None:
+        """Judge both outcomes.  A verdict that needs memory bytes (the NaN-tolerant comparison)
+        is settled by running the case again with memories captured; the execution then
+        carries the capturing plan."""
+        case = execution.case
+        assert case is not None
+        if answer.result is None:
+            assert answer.failure is not None
+            execution.reference = answer.reference
+            execution.verdict.merge(_failed(execution, answer.failure))
             return
-    job = Job(case.wasm, case.calls, execution.plan, execution.args_seed)
-    answer = ctx.run(job)
-    if answer.result is None:
-        execution.reference = answer.reference
-        assert answer.failure is not None
-        execution.verdict = verdict.merge(_failed(execution, answer.failure))
-        return
-    execution.reference, execution.runtime = answer.result.reference, answer.result.runtime
-    if case.calls is None:
-        execution.case = replace_calls(case, answer.result.calls)
-    judged = _judge(execution)
-    if judged.needs_memory:
-        judged = _judge_with_memory(execution, ctx, job)
-    execution.verdict = verdict.merge(judged)
+        execution.reference, execution.runtime = answer.result.reference, answer.result.runtime
+        if case.calls is None:
+            execution.case = replace_calls(case, answer.result.calls)
+        judged = _judge(execution)
+        if judged.needs_memory:
+            judged = self._judge_with_memory(execution, ctx)
+        execution.verdict.merge(judged)
 
-
-def _judge_with_memory(execution: Execution, ctx: TargetContext, job: Job) -> Verdict:
-    assert execution.case is not None
-    plan = job.plan.with_capture()
-    answer = ctx.run(Job(job.wasm, execution.case.calls, plan, job.args_seed))
-    if answer.result is None:
-        assert answer.failure is not None
-        return _failed(execution, answer.failure)
-    execution.plan = plan
-    execution.reference, execution.runtime = answer.result.reference, answer.result.runtime
-    return _judge(execution)
+    @staticmethod
+    def _judge_with_memory(execution: Execution, ctx: TargetContext) -> Verdict:
+        case = execution.case
+        assert case is not None
+        plan = execution.plan.with_capture()
+        answer = ctx.run(Job(case.wasm, case.calls, plan, execution.args_seed))
+        if answer.result is None:
+            assert answer.failure is not None
+            return _failed(execution, answer.failure)
+        execution.plan = plan
+        execution.reference, execution.runtime = answer.result.reference, answer.result.runtime
+        return _judge(execution)

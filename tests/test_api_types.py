@@ -529,8 +529,8 @@ def test_config_defaults() -> None:
     assert c.max_wasm_stack == DEFAULT_MAX_WASM_STACK == 512 * 1024
     assert c.opt_level == 2 and c.cranelift_opt_level == "speed"
     assert c.cache is False
-    assert c.features == Features()
-    assert c.wasm_simd is False and c.wasm_reference_types is True and c.wasm_bulk_memory is True
+    assert c.features == Features(simd=True)  # all of WebAssembly 2.0, as in wasmtime
+    assert c.wasm_simd is True and c.wasm_reference_types is True and c.wasm_bulk_memory is True
     for name in UNSUPPORTED:
         assert getattr(c, name) is False
 
@@ -624,7 +624,7 @@ def test_config_cache_key_tracks_codegen_settings() -> None:
     assert Config()._cache_key() == base
     hash(base)
     for name, value in [("consume_fuel", True), ("epoch_interruption", True), ("opt_level", 0),
-                        ("max_wasm_stack", 4096), ("wasm_simd", True), ("wasm_multi_value", False)]:
+                        ("max_wasm_stack", 4096), ("wasm_simd", False), ("wasm_multi_value", False)]:
         c = Config()
         setattr(c, name, value)
         assert c._cache_key() != base, name
@@ -637,8 +637,8 @@ def test_config_is_frozen_once_consumed() -> None:
     c = Config()
     c.consume_fuel = True
     c._consume()
-    assert c.consume_fuel is True and c.features == Features()
-    for name, value in [("consume_fuel", False), ("wasm_simd", True), ("opt_level", 1), ("cache", True),
+    assert c.consume_fuel is True and c.features == Features(simd=True)
+    for name, value in [("consume_fuel", False), ("wasm_simd", False), ("opt_level", 1), ("cache", True),
                         ("max_wasm_stack", 4096), ("wasm_threads", False), ("cranelift_opt_level", "none")]:
         with pytest.raises(WasmError, match="Engine"):
             setattr(c, name, value)
@@ -650,6 +650,7 @@ def test_config_is_frozen_once_consumed() -> None:
 def test_config_repr_mentions_settings() -> None:
     c = Config()
     c.consume_fuel = True
+    c.wasm_simd = False
     text = repr(c)
     assert "consume_fuel=True" in text and "reference_types" in text and "simd" not in text
 

@@ -26,7 +26,7 @@ from fuzzrt.spec.convert import ConversionError, convert
 from fuzzrt.spec.pool import run_isolated
 from fuzzrt.spec.results import FileResult, SuiteReport
 from fuzzrt.spec.script import ScriptRunner
-from fuzzrt.spec.suite import discover, is_simd
+from fuzzrt.spec.suite import discover
 from fuzzrt.spec.traps import trap_code_name
 from fuzzrt.spec.values import HostRefs, Observed, UnsupportedValue, mismatch, observe_python, observe_val, to_val
 
@@ -71,6 +71,10 @@ class FakeVal:
     @classmethod
     def f64_bits(cls, bits):
         return cls("f64", bits)
+
+    @classmethod
+    def v128(cls, bits):
+        return cls("v128", bits)
 
     @classmethod
     def externref(cls, obj):
@@ -316,10 +320,30 @@ def test_arguments_become_bit_exact_vals():
     assert to_val(FakeApi, f32("2141192192"), refs).bits == 2141192192  # a signalling NaN, kept
     assert to_val(FakeApi, {"type": "externref", "value": "3"}, refs).value is refs.get(3)
     assert to_val(FakeApi, {"type": "funcref", "value": "null"}, refs).value is None
-    with pytest.raises(UnsupportedValue):
-        to_val(FakeApi, {"type": "v128", "lane_type": "i32", "value": ["0", "0", "0", "0"]}, refs)
+    lanes = to_val(FakeApi, {"type": "v128", "lane_type": "i16", "value": ["-1", "2", "65535"] + ["0"] * 5}, refs)
+    assert lanes.bits == 0xFFFF_0002_FFFF
+    with pytest.raises(UnsupportedValue, match="lane type"):
+        to_val(FakeApi, {"type": "v128", "lane_type": "i4", "value": ["0"] * 32}, refs)
+    with pytest.raises(UnsupportedValue, match="4 i32 lanes"):
+        to_val(FakeApi, {"type": "v128", "lane_type": "i32", "value": ["0", "0", "0"]}, refs)
     with pytest.raises(UnsupportedValue, match="not a string"):
         to_val(FakeApi, {"type": "i32"}, refs)
+
+
+def test_v128_results_match_lane_by_lane_with_nan_patterns_per_lane():
+    refs = HostRefs()
+    f32x4 = {"type": "v128", "lane_type": "f32", "value": ["nan:canonical", "nan:arithmetic", "1065353216", "0"]}
+    lanes = [0xFFC0_0000, 0x7FA0_0001 | 0x0040_0000, 0x3F80_0000, 0]
+    bits = sum(lane << (32 * i) for i, lane in enumerate(lanes))
+    assert mismatch(f32x4, Observed("v128", bits), refs) is None
+    signalling = bits & ~(0x0040_0000 << 32)              # lane 1 loses its quiet bit
+    assert "lanes 1 differ" in mismatch(f32x4, Observed("v128", signalling), refs)
+    not_canonical = bits | 1                               # lane 0 gets a payload
+    assert "lanes 0 differ" in mismatch(f32x4, Observed("v128", not_canonical), refs)
+    i8x16 = {"type": "v128", "lane_type": "i8", "value": ["-1", "255"] + ["0"] * 14}
+    assert mismatch(i8x16, Observed("v128", 0xFFFF), refs) is None
+    assert mismatch(i8x16, Observed("v128", 0xFF), refs).endswith("(lanes 1 differ)")
+    assert mismatch(i8x16, Observed("i32", 0), refs) == "expected type v128, got i32:0"
 
 
 def test_python_values_of_globals_are_reencoded_at_their_width():
@@ -357,7 +381,6 @@ def test_every_trap_text_of_the_testsuite_is_mapped(testsuite_dir):
     texts = {
         command["text"]
         for path in discover([testsuite_dir])
-        if not is_simd(path)
         for command in convert(path).commands
         if command["type"] in kinds
     }
@@ -500,13 +523,10 @@ def test_crash_and_hang_cost_one_file_each_and_the_run_goes_on(tmp_path, importa
     assert {result.name for result in report.problems()} == {"segv.wast", "hang.wast"}
 
 
-def test_simd_files_are_counted_as_skipped(tmp_path, importable_tests):
+def test_simd_files_run_like_the_others(tmp_path, importable_tests):
     simd = write_wast(tmp_path, "simd_demo.wast", ANSWER_MODULE + '\n(assert_return (invoke "answer") (i32.const 1))\n')
     [result] = run_suite([simd], api=FAKE_API, jobs=1).files
-    assert result.status == "skipped"
-    assert (result.total().skipped, result.total().passed, result.total().failed) == (2, 0, 0)
-    [result] = run_suite([simd], api=FAKE_API, jobs=1, include_simd=True).files
-    assert (result.status, result.total().passed, result.total().failed) == ("ok", 1, 1)
+    assert (result.status, result.total().passed, result.total().failed, result.total().skipped) == ("ok", 1, 1, 0)
 
 
 def test_unimportable_engine_is_an_error_per_file(tmp_path):

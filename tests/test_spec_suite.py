@@ -1,5 +1,5 @@
-"""The whole non-SIMD spec testsuite against the runtime, one test per ``.wast``
-file (so pytest-xdist spreads the files over its workers).
+"""The whole spec testsuite (SIMD included) against the runtime, one test per
+``.wast`` file (so pytest-xdist spreads the files over its workers).
 
 Each file runs in its own worker process through the runner; a file fails if
 it crashes, hangs or errors, or passes fewer assertions than recorded in
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fuzzrt.spec import default_testsuite, discover, is_simd, load_baseline, run_suite
+from fuzzrt.spec import default_testsuite, discover, load_baseline, run_suite
 
 BASELINE = Path(__file__).with_name("spec_baseline.json")
 #: generous: a file normally takes seconds, but a loaded 2-core CI box is slow
@@ -23,7 +23,7 @@ QUOTED_FAILURES = 5
 
 def _suite_files() -> list[Path]:
     root = default_testsuite()
-    return [path for path in discover([root]) if not is_simd(path)] if root.is_dir() else []
+    return discover([root]) if root.is_dir() else []
 
 
 FILES = _suite_files()

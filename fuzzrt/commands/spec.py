@@ -38,7 +38,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--baseline", type=Path, metavar="FILE", help="fail if a file passes fewer than recorded here")
     parser.add_argument("--write-baseline", type=Path, metavar="FILE", help="record this run's per-file pass counts")
-    parser.add_argument("--simd", action="store_true", help="also run simd_*.wast (skipped by default)")
     parser.add_argument(
         "--api", default=DEFAULT_API, metavar="MODULE", help="engine: MODULE[:ATTR] implementing the runtime API"
     )
@@ -112,7 +111,7 @@ def _run_with_progress(args: argparse.Namespace, files: list[Path]) -> SuiteRepo
             bar.update(1)
 
         return run_suite(
-            files, api=args.api, jobs=args.jobs, timeout=args.timeout, include_simd=args.simd, on_file=on_file
+            files, api=args.api, jobs=args.jobs, timeout=args.timeout, on_file=on_file
         )
 
 

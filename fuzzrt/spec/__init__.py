@@ -6,7 +6,7 @@ are tallied per command type and can be held to a per-file baseline.
 """
 from .baseline import BaselineError, load_baseline, regressions, write_baseline
 from .results import Failure, FileResult, SuiteReport, Tally
-from .suite import DEFAULT_API, default_testsuite, discover, is_simd, run_suite
+from .suite import DEFAULT_API, default_testsuite, discover, run_suite
 
 __all__ = [
     "BaselineError",
@@ -17,7 +17,6 @@ __all__ = [
     "Tally",
     "default_testsuite",
     "discover",
-    "is_simd",
     "load_baseline",
     "regressions",
     "run_suite",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-#: a file ran to the end ("ok"), was not run ("skipped", e.g. SIMD), could not
-#: be run ("error": conversion or import failed), or took its worker down
+#: a file ran to the end ("ok"), was not run ("skipped": kept in the report
+#: format, though every file, SIMD included, now runs), could not be run ("error": conversion or import failed), or took its worker down
 STATUSES = ("ok", "skipped", "error", "crashed", "timeout")
 #: statuses that make a run fail whatever the pass counts
 PROBLEM_STATUSES = frozenset({"error", "crashed", "timeout"})

@@ -22,9 +22,6 @@ from .script import ScriptRunner
 DEFAULT_API = "runtime"
 TESTSUITE_ENV = "FUZZRT_TESTSUITE"
 DEFAULT_TIMEOUT = 600.0
-#: SIMD is a later milestone: these files are converted and counted, not run
-SIMD_PREFIX = "simd_"
-SIMD_SKIP_REASON = "SIMD: not run (--simd includes it)"
 
 
 def repo_root() -> Path:
@@ -51,10 +48,6 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def is_simd(path: Path) -> bool:
-    return path.name.startswith(SIMD_PREFIX)
-
-
 def load_api(name: str) -> Any:
     """The engine named ``MODULE`` or ``MODULE:ATTRIBUTE`` (an object exposing the API)."""
     module_name, _, attribute = name.partition(":")
@@ -68,11 +61,10 @@ class Job:
 
     wast: str
     api: str
-    execute: bool
 
 
 def run_job(job: Job, mark: Callable[[int], None]) -> FileResult:
-    """Worker body: convert one file and run it (or only count it, if skipped).
+    """Worker body: convert one file and run it.
 
     Everything that can go wrong short of a crash ends up inside the result.
     """
@@ -82,11 +74,6 @@ def run_job(job: Job, mark: Callable[[int], None]) -> FileResult:
         script = convert(path)
     except ConversionError as exc:
         result.status, result.detail = "error", str(exc)
-        return result
-    if not job.execute:
-        result.status, result.detail = "skipped", SIMD_SKIP_REASON
-        for command in script.commands:
-            result.count(command.get("type", "?"), "skipped")
         return result
     try:
         api = load_api(job.api)
@@ -114,12 +101,11 @@ def run_suite(
     api: str = DEFAULT_API,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    include_simd: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
 ) -> SuiteReport:
     """Run ``files`` against the engine module ``api``, ``jobs`` files at a time
     (default: one per CPU), each in its own process limited to ``timeout`` s."""
-    work = [Job(str(path), api, include_simd or not is_simd(path)) for path in files]
+    work = [Job(str(path), api) for path in files]
     results: list[FileResult | None] = [None] * len(work)
 
     def done(outcome: Outcome[FileResult]) -> None:

@@ -22,9 +22,13 @@ SIGN_BIT = {"f32": 1 << 31, "f64": 1 << 63}
 
 REF_TYPES = ("funcref", "externref")
 
+#: lane width in bits of each ``lane_type`` a v128 value may be written in
+LANE_BITS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
+V128_MASK = (1 << 128) - 1
+
 
 class UnsupportedValue(Exception):
-    """The JSON names a value this runner cannot express (e.g. v128 without SIMD support)."""
+    """The JSON names a value this runner cannot express (e.g. a v128 with an unknown lane type)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,8 @@ class Observed:
             return f"{self.type}:0x{self.value:0{digits}x}"
         if self.type in ("i32", "i64"):
             return f"{self.type}:{self.value}"
+        if self.type == "v128":
+            return f"v128:0x{self.value:032x}"
         if self.value is None:
             return f"{self.type}:null"
         if isinstance(self.value, HostRef):
@@ -88,6 +94,36 @@ def _text(spec: dict) -> str:
     return value
 
 
+def _lanes(spec: dict) -> tuple[str, int, list[str]]:
+    """(lane type, lane width, lane texts) of a JSON v128 value, checked for shape."""
+    lane_type = spec.get("lane_type")
+    values = spec.get("value")
+    width = LANE_BITS.get(lane_type) if isinstance(lane_type, str) else None
+    if width is None:
+        raise UnsupportedValue(f"v128 lane type {lane_type!r} is not supported")
+    if not isinstance(values, list) or len(values) != 128 // width or not all(isinstance(v, str) for v in values):
+        raise UnsupportedValue(f"v128 value {values!r} is not {128 // width} {lane_type} lanes")
+    return lane_type, width, values
+
+
+def v128_bits(spec: dict) -> int:
+    """The 128-bit pattern of a JSON v128 value (lanes little-endian, lane 0 lowest).
+
+    Integer lanes may be written signed or unsigned; float lanes are their IEEE
+    bits.  NaN patterns are only meaningful in expectations (see ``mismatch``).
+    """
+    _, width, values = _lanes(spec)
+    mask = (1 << width) - 1
+    bits = 0
+    for i, text in enumerate(values):
+        try:
+            lane = int(text)
+        except ValueError:
+            raise UnsupportedValue(f"v128 lane {text!r} is not a number") from None
+        bits |= (lane & mask) << (i * width)
+    return bits
+
+
 def to_val(api: Any, spec: dict, refs: HostRefs) -> Any:
     """Build the engine ``Val`` for one JSON argument ``{"type", "value"}``."""
     kind = spec.get("type")
@@ -99,6 +135,8 @@ def to_val(api: Any, spec: dict, refs: HostRefs) -> Any:
         return api.Val.f32_bits(int(_text(spec)))
     if kind == "f64":
         return api.Val.f64_bits(int(_text(spec)))
+    if kind == "v128":
+        return api.Val.v128(v128_bits(spec))
     value = spec.get("value")
     if kind == "externref":
         return api.Val.externref(None if value == "null" else refs.get(int(_text(spec))))
@@ -112,7 +150,7 @@ def observe_val(val: Any) -> Observed:
     kind = str(val.type)
     if kind in ("i32", "i64"):
         return Observed(kind, val.value & MASKS[kind])
-    if kind in ("f32", "f64"):
+    if kind in ("f32", "f64", "v128"):
         return Observed(kind, val.bits)
     return Observed(kind, val.value)
 
@@ -126,6 +164,8 @@ def observe_python(kind: str, value: Any) -> Observed:
         return Observed(kind, struct.unpack("<I", struct.pack("<f", value))[0])
     if kind == "f64":
         return Observed(kind, struct.unpack("<Q", struct.pack("<d", value))[0])
+    if kind == "v128":
+        return Observed(kind, value & V128_MASK)
     return Observed(kind, value)
 
 
@@ -138,21 +178,46 @@ def _match_float(kind: str, expected: str, bits: int) -> bool:
     return bits == int(expected)
 
 
+def _v128_mismatch(expected: dict, bits: int) -> str | None:
+    """Lane-by-lane check of a v128 result: integer lanes exactly (either
+    signedness), float lanes bit-exactly or against their own NaN pattern."""
+    lane_type, width, values = _lanes(expected)
+    mask = (1 << width) - 1
+    got = [(bits >> (i * width)) & mask for i in range(len(values))]
+    bad = []
+    for i, (want, lane) in enumerate(zip(values, got)):
+        if lane_type in CANONICAL_NAN:
+            ok = _match_float(lane_type, want, lane)
+        else:
+            ok = lane == int(want) & mask
+        if not ok:
+            bad.append(i)
+    if not bad:
+        return None
+    shown = " ".join(str(to_signed(lane, width)) if lane_type[0] == "i" else f"0x{lane:0{width // 4}x}"
+                     for lane in got)
+    return (f"expected v128 {lane_type} lanes [{' '.join(values)}], got [{shown}] "
+            f"(lanes {', '.join(map(str, bad))} differ)")
+
+
 def mismatch(expected: dict, observed: Observed, refs: HostRefs) -> str | None:
     """Why ``observed`` does not satisfy the JSON expectation, or None if it does.
 
     ``nan:canonical`` accepts only the canonical NaN (either sign);
     ``nan:arithmetic`` any NaN with the quiet bit set; other floats must match
-    bit for bit.  ``ref.extern N`` must be the very host object passed in as N;
+    bit for bit.  A v128 is matched lane by lane in the expectation's lane
+    type, so its float lanes follow the same NaN rules.  ``ref.extern N`` must be the very host object passed in as N;
     a funcref expectation without a value (``ref.func``) accepts any non-null
     function.
     """
     kind = expected.get("type")
     value = expected.get("value")
-    if kind not in MASKS and kind not in REF_TYPES:
+    if kind not in MASKS and kind not in REF_TYPES and kind != "v128":
         raise UnsupportedValue(f"expected value of type {kind!r} is not supported")
     if observed.type != kind:
         return f"expected type {kind}, got {observed.describe()}"
+    if kind == "v128":
+        return _v128_mismatch(expected, observed.value)
     if kind in ("i32", "i64"):
         ok = observed.value == int(_text(expected)) & MASKS[kind]
     elif kind in ("f32", "f64"):

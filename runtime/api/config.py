@@ -19,6 +19,8 @@ from .allocation import InstanceAllocationStrategy
 
 #: wasmtime's default limit on the stack wasm code may use
 DEFAULT_MAX_WASM_STACK = 512 * 1024
+#: proposals a new Config enables: all of WebAssembly 2.0, fixed-width SIMD included, as in wasmtime
+DEFAULT_FEATURES = Features(simd=True)
 
 #: wasmtime-py's cranelift_opt_level names, mapped onto our LLVM optimisation levels
 _CRANELIFT_OPT_LEVELS = {"none": 0, "speed": 2, "speed_and_size": 3}
@@ -71,7 +73,7 @@ class Config:
         self._opt_level = 2
         self._cache: bool | str = False
         self._allocation_strategy = InstanceAllocationStrategy.on_demand()
-        self._features: dict[str, bool] = {f.name: f.default for f in fields(Features)}
+        self._features: dict[str, bool] = {f.name: getattr(DEFAULT_FEATURES, f.name) for f in fields(Features)}
 
     def _check_mutable(self) -> None:
         if self._consumed:

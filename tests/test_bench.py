@@ -103,7 +103,7 @@ def test_every_program_is_built_and_registered() -> None:
     assert sources == {p.stem for p in (BENCH_DIR / "bin").glob("*.wasm")}
     assert sources == {p.name for p in PROGRAMS}
     names = {w.name for w in registry.all_workloads()}
-    assert sources <= names and {"fib", "loop", "matmul", "py_to_wasm", "wasm_to_host",
+    assert sources <= names and {"fib", "loop", "matmul", "simd_dot", "py_to_wasm", "wasm_to_host",
                                  "compile_throughput", "fuzz_differential"} <= names
 
 

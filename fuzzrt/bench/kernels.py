@@ -90,8 +90,44 @@ MATMUL = Kernel("matmul", "f64 matrix multiply, 120x120, in linear memory", """
     (i64.trunc_f64_u (f64.load (call $idx (local.get $c) (i32.const 7) (i32.const 5) (local.get $n))))))
 """, 120, quick_arg=10, small_arg=10)
 
+DOT = Kernel("simd_dot", "f32x4 dot product of two 8192-float vectors, 20k times (v128 loads, mul, add)", """
+(module
+  (memory 1)
+  (func (export "run") (param $reps i64) (result i64)
+    (local $i i32) (local $r i64) (local $acc v128) (local $acc2 v128) (local $total f64)
+    ;; a[k] = (k mod 7) - 3 at 0, b[k] = (k mod 5) / 2 at 32768: exact in f32, so every
+    ;; lane's partial sums are exact and both engines must agree bit for bit
+    (block $f (loop $fill
+      (br_if $f (i32.ge_u (local.get $i) (i32.const 8192)))
+      (f32.store (i32.shl (local.get $i) (i32.const 2))
+                 (f32.convert_i32_s (i32.sub (i32.rem_u (local.get $i) (i32.const 7)) (i32.const 3))))
+      (f32.store offset=32768 (i32.shl (local.get $i) (i32.const 2))
+                 (f32.div (f32.convert_i32_u (i32.rem_u (local.get $i) (i32.const 5))) (f32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $fill)))
+    (block $done (loop $rep
+      (br_if $done (i64.ge_u (local.get $r) (local.get $reps)))
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $acc2 (v128.const f32x4 0 0 0 0))
+      (local.set $i (i32.const 0))
+      ;; two accumulators, as a vectorising compiler would emit: the adds do not wait on each other
+      (loop $dot
+        (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (v128.load (local.get $i)) (v128.load offset=32768 (local.get $i)))))
+        (local.set $acc2 (f32x4.add (local.get $acc2)
+          (f32x4.mul (v128.load offset=16 (local.get $i)) (v128.load offset=32784 (local.get $i)))))
+        (br_if $dot (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 32))) (i32.const 32768))))
+      (local.set $acc (f32x4.add (local.get $acc) (local.get $acc2)))
+      (local.set $total (f64.add (local.get $total) (f64.promote_f32
+        (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                 (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))))
+      (local.set $r (i64.add (local.get $r) (i64.const 1)))
+      (br $rep)))
+    (i64.trunc_sat_f64_s (local.get $total))))
+""", 20_000, quick_arg=20)
+
 CALL_WAT = """
 (module (func (export "id") (param i32) (result i32) (local.get 0)))
 """
 
-KERNELS = [FIB, LOOP, MATMUL]
+KERNELS = [FIB, LOOP, MATMUL, DOT]

@@ -460,3 +460,17 @@ def test_pooled_tables_stop_growing_at_table_elements() -> None:
         with pytest.raises(rt.WasmError, match="failed to grow table"):
             table.grow(store, 1, None)
         assert table.size(store) == 8
+
+
+def test_without_memfd_the_data_is_copied_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_memfd(*args: object) -> int:
+        raise OSError(38, "memfd_create unavailable")
+
+    monkeypatch.setattr("runtime.vm.pools.os.memfd_create", no_memfd)
+    engine = pooled(**SMALL)
+    module = rt.Module(engine, '(module (memory (export "mem") 1) (data (i32.const 9) "copied"))')
+    for _ in range(2):
+        with rt.Store(engine) as store:
+            instance = rt.Instance(store, module, [])
+            assert instance.memories[0].image is None
+            assert instance.exports(store)["mem"].read(store, 0, 16) == _expect(16, {9: b"copied"})

@@ -124,6 +124,7 @@ class MemoryImage:
                 os.close(fd)
                 raise
             self._fd = fd
+            self.segments = []                         # the file has them now
             weakref.finalize(self, os.close, fd)
         return self._fd
 
@@ -163,9 +164,11 @@ class MemorySlot:
         elif nbytes < self.accessible:
             decommit(self.base + nbytes, self.accessible - nbytes)
             self.accessible = nbytes
-        if image is not None and self.image is None:
-            if image.size <= nbytes and image.map_at(self.base):
+        if image is not None and self.image is None and image.size <= nbytes:
+            if image.map_at(self.base):
                 self.image = image
+            elif not map_anonymous(self.base, image.size):   # the range must stay usable zeros
+                return False
         return True
 
     def reach(self, nbytes: int) -> bool:

@@ -14,7 +14,7 @@
 #                  Start-up, corpus minimization and the report come on top.
 #   FUZZ_TARGETS   comma-separated targets (default: all)
 #   FUZZ_JOBS      fuzzing processes per campaign (default 1)
-#   FUZZ_CACHE     corpus cache, restored before and saved after (default .fuzz-cache)
+#   FUZZ_CACHE     corpus cache, restored before and saved after (default out/fuzz-cache)
 #   FUZZ_OUT       results: report/, artifacts/, logs/, work/ (default out/ci-fuzz)
 #   FUZZ_KNOWN     known, not yet fixed findings: one signature per line (default ci/known-findings.txt)
 #   FUZZ_COVERAGE  1: measure runtime/ coverage of each campaign (default); 0: faster campaigns
@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 SECONDS_TOTAL=${1:-${FUZZ_SECONDS:-600}}
 JOBS=${FUZZ_JOBS:-1}
-CACHE=${FUZZ_CACHE:-.fuzz-cache}
+CACHE=${FUZZ_CACHE:-out/fuzz-cache}
 OUT=${FUZZ_OUT:-out/ci-fuzz}
 KNOWN=${FUZZ_KNOWN:-ci/known-findings.txt}
 WORK="$OUT/work"

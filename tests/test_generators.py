@@ -28,7 +28,7 @@ from runtime.binary import decode_module
 from runtime.errors import WasmError
 from runtime.features import Features
 from runtime.syntax.opcodes import NUMERIC, OP
-from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64
+from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128
 from runtime.validate.module import validate_module
 from runtime.wat import find_wasm_tools
 
@@ -125,7 +125,8 @@ def test_case_round_trips_through_json():
 
 @pytest.mark.parametrize("bad", [
     lambda: Call("f", [(I32, 1 << 32)]),
-    lambda: Call("f", [(0x7B, 0)]),
+    lambda: Call("f", [(0x7B, 1 << 128)]),   # a v128 argument has 128 bits
+    lambda: Call("f", [(0x40, 0)]),
     lambda: Call("f", [(I32,)]),
     lambda: Generated(b"", "nope"),
     lambda: Generated.from_dict({"generator": "raw", "wasm": "zz"}),
@@ -137,7 +138,7 @@ def test_case_rejects_malformed_values(bad):
 
 
 def test_edge_tables_fit_their_types_and_hold_the_classic_edges():
-    widths = {I32: 32, I64: 64, F32: 32, F64: 64, FUNCREF: 64, EXTERNREF: 64}
+    widths = {I32: 32, I64: 64, F32: 32, F64: 64, V128: 128, FUNCREF: 64, EXTERNREF: 64}
     for t, edges in EDGES.items():
         assert edges[0] == 0 and all(0 <= e < 1 << widths[t] for e in edges)
     assert {0x8000_0000, 0x7FFF_FFFF, 0xFFFF_FFFF} <= set(EDGES[I32])
@@ -145,18 +146,18 @@ def test_edge_tables_fit_their_types_and_hold_the_classic_edges():
     assert {0x7FF0_0000_0000_0001, 0x8000_0000_0000_0000, 0x000F_FFFF_FFFF_FFFF} <= set(EDGES[F64])
 
 
-@given(st.binary(max_size=64), st.sampled_from([I32, I64, F32, F64, FUNCREF, EXTERNREF]))
+@given(st.binary(max_size=64), st.sampled_from([I32, I64, F32, F64, V128, FUNCREF, EXTERNREF]))
 def test_arg_value_stays_in_range(data, t):
     vt, bits = arg_value(Unstructured(data), t)
-    assert vt == t and 0 <= bits < 1 << (32 if t in (I32, F32) else 64)
+    assert vt == t and 0 <= bits < 1 << (32 if t in (I32, F32) else 128 if t == V128 else 64)
     if t in (FUNCREF, EXTERNREF):
         assert bits == 0
 
 
-@given(st.sampled_from([I32, I64, F32, F64]).flatmap(values))
+@given(st.sampled_from([I32, I64, F32, F64, V128]).flatmap(values))
 def test_values_strategy_stays_in_range(value):
     t, bits = value
-    assert 0 <= bits < 1 << (32 if t in (I32, F32) else 64)
+    assert 0 <= bits < 1 << (32 if t in (I32, F32) else 128 if t == V128 else 64)
 
 
 def test_calls_for_matches_parameter_types():

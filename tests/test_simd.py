@@ -659,3 +659,94 @@ def test_v128_const_bytes_are_not_code() -> None:
     store = rt.Store(rt.Engine())
     c = rt.Instance(store, rt.Module(store.engine, wat), []).exports(store)["c"]
     assert c(store) == 0x0B << 120 | 0x0B_FD_0B
+
+
+# --- the fuzzing harness ----------------------------------------------------------------------
+
+HARNESS_WAT = """(module
+  (import "host" "h" (func $h (param v128 f32) (result v128 i32)))
+  (import "env" "g" (global $g v128))
+  (import "env" "mg" (global $mg (mut v128)))
+  (global $eg (export "eg") (mut v128) (v128.const i32x4 1 2 3 4))
+  (memory (export "mem") 1)
+  (func (export "add") (param v128 v128) (result v128) (f32x4.add (local.get 0) (local.get 1)))
+  (func (export "callh") (param v128) (result v128 i32) (call $h (local.get 0) (f32.const 1.5)))
+  (func (export "store") (param v128 i32) (v128.store (local.get 1) (local.get 0)) (global.set $eg (local.get 0)))
+  (func (export "globals") (result v128) (i8x16.add (global.get $g) (global.get $mg)))
+  (func (export "scalar") (param i32) (result i32) (local.get 0)))"""
+
+
+def test_harness_keeps_v128_inside_wasm_and_compares_it_bit_for_bit() -> None:
+    """Bridged exports, shimmed host imports, v128 global imports and exports, on both engines."""
+    from fuzzrt.engines.executor import Job, execute
+    from fuzzrt.engines.plan import ExecPlan
+    from fuzzrt.generators.case import Call
+    from fuzzrt.oracles import differential, imports
+
+    a = pack([f32(1.5), 0x7FA0_0001, f32(-0.0), f32(2.0)], 32)
+    calls = [Call("add", [(V128, a), (V128, a)]), Call("callh", [(V128, M128 - 8)]),
+             Call("store", [(V128, a), (I32, 100)]), Call("store", [(V128, a), (I32, PAGE - 8)]),
+             Call("globals", []), Call("scalar", [(I32, 7)])]
+    wasm = wat2wasm(HARNESS_WAT)
+    result = execute(Job(wasm, calls, ExecPlan(simd=True)))
+    ref, ours = result.reference, result.runtime
+    assert ref.panic is None and ours.panic is None and ours.instantiate.ok
+    assert [c.status.kind for c in ours.calls] == ["ok", "ok", "ok", "trap", "ok", "ok"]
+    for want, got in zip(ref.calls, ours.calls):
+        assert [t for t, _ in got.results] == [t for t, _ in want.results]
+    added = ours.calls[0].results[0]
+    assert added[0] == V128 and unpack(added[1], 32)[0] == f32(3.0) and unpack(added[1], 32)[3] == f32(4.0)
+    [host_call] = ours.calls[1].host_calls
+    assert host_call.args == ((V128, M128 - 8), (F32, f32(1.5)))
+    assert dict((n, v) for n, _, v in ours.calls[2].state.globals)["eg"] == a
+    verdict = differential.check(wasm, ref, ours, False, True)
+    verdict.merge(imports.check(ref, ours, False))
+    assert not verdict.findings and verdict.inconclusive is None
+
+
+def test_v128_results_compare_with_nan_lanes_allowed_to_differ() -> None:
+    from fuzzrt.oracles.values import same_value
+
+    quiet_a = pack([0x7FC0_0000, f32(1.0), 0, 0], 32)
+    quiet_b = pack([0xFFC0_1234, f32(1.0), 0, 0], 32)
+    assert same_value(V128, quiet_a, quiet_b, canonical_nans=False)
+    assert not same_value(V128, quiet_a, quiet_b, canonical_nans=True)
+    assert not same_value(V128, quiet_a, quiet_a ^ (1 << 40), canonical_nans=False)   # lane 1 differs
+    f64_nans = (pack([0x7FF8_0000_0000_0000, 5], 64), pack([0x7FF8_0000_0000_0001, 5], 64))
+    assert same_value(V128, *f64_nans, canonical_nans=False)
+
+
+def test_hypothesis_generator_emits_valid_simd_code() -> None:
+    from fuzzrt.generators import strategies
+    from fuzzrt.generators.unstructured import Unstructured
+
+    features = Features(simd=True)
+    rng = random.Random(7)
+    seen: set[int] = set()
+    for _ in range(60):
+        data = bytes(rng.getrandbits(8) for _ in range(rng.choice((300, 3000))))
+        module = decode_module(strategies.generate(Unstructured(data), features).wasm)
+        validate_module(module, features)
+        seen |= {op for f in module.funcs for op, _ in f.body if op & FD}
+    assert len(seen) > 100   # operators, lane ops, shuffles, loads and stores
+    assert {NAMES[op] for op in seen} >= {"v128.const", "i8x16.shuffle", "v128.load", "v128.store"}
+    plain = strategies.generate(Unstructured(bytes(rng.getrandbits(8) for _ in range(3000))), Features())
+    assert not any(op & FD for f in decode_module(plain.wasm).funcs for op, _ in f.body)
+
+
+def test_single_op_simd_cases_agree_with_wasmtime() -> None:
+    from fuzzrt.engines.executor import Job, execute
+    from fuzzrt.engines.plan import ExecPlan
+    from fuzzrt.generators import single_op
+    from fuzzrt.oracles import differential
+
+    features = Features(simd=True)
+    ops = [op for op in single_op.supported_ops(features) if op & FD]
+    assert len(ops) == len(plain_ops())
+    for op in ops[::17]:
+        [case] = [c for c in single_op.all_cases(features) if c.config["opcode"] == op]
+        calls = case.calls[:40]
+        result = execute(Job(case.wasm, calls, ExecPlan(simd=True)))
+        verdict = differential.check(case.wasm, result.reference, result.runtime, case.canonical_nans, True)
+        assert not verdict.findings, (NAMES[op], verdict.findings)
+        assert all(c.status.kind == "ok" for c in result.runtime.calls)

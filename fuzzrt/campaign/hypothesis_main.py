@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from fuzzrt.artifacts import ArtifactStore
-from fuzzrt.engines.plan import ExecPlan
+from fuzzrt.engines.plan import FEATURES, ExecPlan
 
 from .atheris_main import JobSettings
 from .context import TargetContext
@@ -38,7 +38,7 @@ class _BudgetSpent(BaseException):
 def plans() -> st.SearchStrategy[ExecPlan]:
     return st.builds(ExecPlan, runtime_opt_level=st.sampled_from((0, 1, 2)),
                      wasmtime_opt_level=st.sampled_from(("none", "speed")),
-                     host_trap_modulus=st.sampled_from((0, 0, 0, 2, 7)))
+                     host_trap_modulus=st.sampled_from((0, 0, 0, 2, 7)), simd=st.just(FEATURES.simd))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,10 +81,11 @@ class Target(abc.ABC):
 
     def hypothesis_cases(self) -> SearchStrategy[tuple[Generated, ExecPlan]]:
         """Cases for ``--engine hypothesis``: Python-built valid modules with their calls, any plan."""
+        from fuzzrt.engines.plan import FEATURES
         from fuzzrt.generators.strategies import modules
 
         from .hypothesis_main import plans
-        return st.tuples(modules(), plans())
+        return st.tuples(modules(FEATURES), plans())
 
     def script(self) -> Path:
         """The Atheris entry point for this target."""

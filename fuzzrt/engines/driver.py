@@ -1,7 +1,11 @@
 """Run one case on one engine: compile, provide imports, instantiate, call, snapshot.
 
 The same sequence for every engine, written once.  After instantiation and
-after every call it snapshots the exported globals, memories and tables.  A
+after every call it snapshots the exported globals, memories and tables.
+No v128 value ever crosses an engine's API (wasmtime-py cannot pass one):
+exported functions with v128 in their type are called through a bridge
+module, host imports get a shim and v128 global imports a one-global module
+(see ``shim``); outcomes still record each v128 as its 128 bits.  A
 call that runs out of fuel, overflows the stack or hits a resource limit makes
 the rest of the case incomparable (the two engines count fuel and size frames
 differently), so the remaining calls are recorded as not run; so are the
@@ -18,14 +22,15 @@ from typing import Any
 
 import runtime
 from fuzzrt.generators.case import Call
-from runtime.syntax.types import FuncSig
+from runtime.syntax.types import V128, FuncSig
 
 from .base import FUNC, GLOBAL, MEMORY, TABLE, EngineAdapter, ExternDesc
-from .host import HostLog, HostTrap, has_floats, host_function, int_sig
+from .host import HostLog, HostTrap, host_function, int_sig, needs_shim
 from .outcome import (HOST_TRAP, INCONCLUSIVE_KINDS, NOT_RUN, OK, PANIC, SKIPPED, STATUS_OK,
                       CallOutcome, MemoryState, Outcome, Panic, Snapshot, Status)
 from .plan import ExecPlan
-from .shim import SHIM_EXPORT, shim_module
+from .shim import (GLOBAL_EXPORT, SHIM_EXPORT, bridge_module, has_v128, join_values, shim_module, split_sig,
+                   split_values, v128_global_module)
 
 CallResolver = Callable[[list[tuple[str, Sequence[int]]]], list[Call]]
 """Chooses the calls when a case leaves them to the harness: [(export, param types)] -> calls."""
@@ -85,7 +90,7 @@ def _provide(adapter: EngineAdapter, session: Any, imp: ExternDesc, log: HostLog
     if imp.kind == FUNC:
         sig = imp.sig
         assert sig is not None
-        if not has_floats(sig):
+        if not needs_shim(sig):
             return adapter.host_func(session, sig, host_function(log, imp.module, imp.name, sig, sig,
                                                                  plan.host_trap_modulus))
         inner = int_sig(sig)
@@ -94,6 +99,9 @@ def _provide(adapter: EngineAdapter, session: Any, imp: ExternDesc, log: HostLog
         shim = adapter.instantiate(session, adapter.compile(session, shim_module(sig)), [host])
         return adapter.export(session, shim, SHIM_EXPORT)
     if imp.kind == GLOBAL:
+        if imp.valtype == V128:
+            holder = adapter.instantiate(session, adapter.compile(session, v128_global_module(imp.mutable)), [])
+            return adapter.export(session, holder, GLOBAL_EXPORT)
         return adapter.new_global(session, imp.valtype, imp.mutable)
     if imp.kind == MEMORY:
         return adapter.new_memory(session, imp.minimum, imp.maximum)
@@ -137,6 +145,7 @@ def run_case(adapter: EngineAdapter, wasm: bytes, calls: Sequence[Call] | None, 
             adapter.set_fuel(session, plan.fuel)
             instance = adapter.instantiate(session, module, externs)
             handles = [(e, adapter.export(session, instance, e.name)) for e in exports]
+            bridged = _bridge(adapter, session, handles)
         except Exception as exc:
             out.instantiate = _status(adapter, exc, "instantiate", out)
             out.init_host_calls = log.take()
@@ -146,6 +155,7 @@ def run_case(adapter: EngineAdapter, wasm: bytes, calls: Sequence[Call] | None, 
         out.init_host_calls = log.take()
         out.init_state = snapshot(adapter, session, handles, plan.capture_memory)
         funcs_by_name = {d.name: h for d, h in handles if d.kind == FUNC}
+        funcs_by_name.update(bridged)
         sigs = {e.name: e.sig for e in exports if e.kind == FUNC}
         for i, call in enumerate(calls):
             sig = sigs.get(call.export)
@@ -163,12 +173,29 @@ def run_case(adapter: EngineAdapter, wasm: bytes, calls: Sequence[Call] | None, 
         out.seconds = perf_counter() - start
 
 
+def _bridge(adapter: EngineAdapter, session: Any, handles: list[tuple[ExternDesc, Any]]) -> dict[str, Any]:
+    """The bridge's function per exported function with v128 in its type (none: no bridge)."""
+    wide = [(d, h) for d, h in handles if d.kind == FUNC and d.sig is not None and has_v128(d.sig)]
+    if not wide:
+        return {}
+    module = adapter.compile(session, bridge_module(tuple((d.name, d.sig) for d, _ in wide)))
+    bridge = adapter.instantiate(session, module, [h for _, h in wide])
+    return {d.name: adapter.export(session, bridge, d.name) for d, _ in wide}
+
+
+def _call(adapter: EngineAdapter, session: Any, func: Any, sig: FuncSig, args: list[int]) -> tuple[int, ...]:
+    """Results of one call; a function with v128 in its type is its bridge, called with i64 halves."""
+    if not has_v128(sig):
+        return adapter.call(session, func, sig, args)
+    return join_values(sig.results, adapter.call(session, func, split_sig(sig), split_values(sig.params, args)))
+
+
 def _run_call(adapter: EngineAdapter, session: Any, func: Any, sig: FuncSig, call: Call, log: HostLog,
               handles: list[tuple[ExternDesc, Any]], plan: ExecPlan, out: Outcome) -> CallOutcome:
     results: tuple[int, ...] = ()
     try:
         adapter.set_fuel(session, plan.fuel)
-        results = adapter.call(session, func, sig, [b for _, b in call.args])
+        results = _call(adapter, session, func, sig, [b for _, b in call.args])
         status = STATUS_OK
     except Exception as exc:
         status = _status(adapter, exc, f"call {call.export}", out)

@@ -11,7 +11,9 @@ propagation through host frames.
 Host callables only ever see integers: float parameters and results are
 reinterpreted as same-width integers by a shim module (``shim.py``) because
 both Python APIs round-trip f32 values through C doubles, which quiets
-signalling NaNs.
+signalling NaNs; a v128 crosses as two i64 halves (low first), since
+wasmtime-py cannot pass v128 values at all.  The log records values with
+their declared types (a v128 as its 128-bit pattern).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fuzzrt.generators.args import EDGES
-from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncSig
+from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, FuncSig
 
 from .outcome import HostCall
 
@@ -39,14 +41,21 @@ class HostTrap(Exception):
     """Raised by a host import to make the wasm call trap; both engines propagate it unchanged."""
 
 
+def _int_types(types: tuple[int, ...]) -> tuple[int, ...]:
+    out: list[int] = []
+    for t in types:
+        out += (I64, I64) if t == V128 else (_INT_OF.get(t, t),)
+    return tuple(out)
+
+
 def int_sig(sig: FuncSig) -> FuncSig:
-    """``sig`` with every float type replaced by the integer type of the same width."""
-    return FuncSig(tuple(_INT_OF.get(t, t) for t in sig.params),
-                   tuple(_INT_OF.get(t, t) for t in sig.results))
+    """``sig`` with every float replaced by the integer of the same width, every v128 by two i64s."""
+    return FuncSig(_int_types(sig.params), _int_types(sig.results))
 
 
-def has_floats(sig: FuncSig) -> bool:
-    return any(t in _INT_OF for t in sig.params + sig.results)
+def needs_shim(sig: FuncSig) -> bool:
+    """Whether a host import of type ``sig`` has values the host must not see directly."""
+    return any(t in _INT_OF or t == V128 for t in sig.params + sig.results)
 
 
 def _to_bits(t: int, value: Any) -> int:
@@ -80,25 +89,37 @@ class HostLog:
         return out
 
 
+def _declared(types: tuple[int, ...], bits: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """Values of the declared ``types`` from the int-typed ``bits`` (two i64 halves per v128)."""
+    out = []
+    it = iter(bits)
+    for t in types:
+        out.append((t, next(it) | next(it) << 64 if t == V128 else next(it)))
+    return tuple(out)
+
+
 def host_function(log: HostLog, module: str, name: str, sig: FuncSig, orig: FuncSig,
                   trap_modulus: int) -> Callable[..., Any]:
     """The Python callable behind one function import, whose (int-only) type is ``sig``.
 
     ``orig`` is the import's declared type: arguments are recorded with their
-    declared types (an f32 passed through the shim is recorded as an f32's bits).
+    declared types (an f32 passed through the shim is recorded as an f32's
+    bits, a v128 as its 128 bits) and results are drawn for the declared types.
     """
-    params, results, orig_params = sig.params, sig.results, orig.params
+    params = sig.params
     key = f"{module}\0{name}".encode()
 
     def call(*args: Any) -> Any:
         if log.budget_spent():
             raise HostTrap(f"host call budget of {MAX_HOST_CALLS} calls spent")
         bits = tuple(_to_bits(t, a) for t, a in zip(params, args))
-        log.calls.append(HostCall(module, name, tuple(zip(orig_params, bits))))
+        log.calls.append(HostCall(module, name, _declared(orig.params, bits)))
         digest = hashlib.blake2b(key + struct.pack(f"<{len(bits)}Q", *bits), digest_size=16).digest()
         if trap_modulus and int.from_bytes(digest[:4], "little") % trap_modulus == 0:
             raise HostTrap(f"host import {module}::{name} trapped on purpose")
-        out = [_result(t, o, digest, i) for i, (t, o) in enumerate(zip(results, orig.results))]
+        out: list[Any] = []
+        for i, t in enumerate(orig.results):
+            out += _result(t, digest, i)
         if not out:
             return None
         return out[0] if len(out) == 1 else out
@@ -106,16 +127,21 @@ def host_function(log: HostLog, module: str, name: str, sig: FuncSig, orig: Func
     return call
 
 
-def _result(t: int, declared: int, digest: bytes, index: int) -> Any:
-    """Result ``index``: an edge value of the declared type or random bits, chosen by the digest."""
-    if t in (FUNCREF, EXTERNREF):
-        return None
+def _result(declared: int, digest: bytes, index: int) -> list[Any]:
+    """Result ``index`` as the host returns it: an edge value of the declared type or random
+    bits, chosen by the digest; a float as its int bits, a v128 as two signed i64 halves."""
+    if declared in (FUNCREF, EXTERNREF):
+        return [None]
     pick = digest[index % len(digest)]
-    width = _WIDTH[t]
     edges = EDGES[declared]
+    width = _WIDTH[_INT_OF.get(declared, declared)] if declared != V128 else 128
     if pick % 4:
         bits = edges[(pick >> 2) % len(edges)]
+    elif width == 128:
+        bits = int.from_bytes(digest, "little")
     else:
         word = digest[(index * 8) % 8:(index * 8) % 8 + 8]
         bits = int.from_bytes(word, "little") & ((1 << width) - 1)
-    return _signed(bits, width)
+    if width == 128:
+        return [_signed(bits & 0xFFFF_FFFF_FFFF_FFFF, 64), _signed(bits >> 64, 64)]
+    return [_signed(bits, width)]

@@ -11,6 +11,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from fuzzrt.generators.unstructured import Unstructured
+from runtime.features import Features
+
+#: The proposals fuzzed cases use, in the generators and on both engines: WebAssembly 2.0 with
+#: fixed-width SIMD, the runtime's and wasmtime's default.  The one switch for SIMD fuzzing.
+FEATURES = Features(simd=True)
 
 #: fuel per exported call (and for instantiation), the same on both engines.  Generous: a
 #: terminating smith module runs far less; what exhausts it is a loop that never ends.
@@ -52,4 +57,5 @@ def draw_plan(u: Unstructured) -> ExecPlan:
         runtime_opt_level=u.choose(_RUNTIME_OPT_LEVELS),
         wasmtime_opt_level=u.choose(_WASMTIME_OPT_LEVELS),
         host_trap_modulus=0 if u.ratio(3, 4) else u.choose((2, 3, 7, 31)),
+        simd=FEATURES.simd,
     )

@@ -1,12 +1,14 @@
-"""Float-reinterpreting shim modules, so host imports see exact float bits on both engines.
+"""Shim modules, so host imports see exact float and v128 bits on both engines.
 
 Both Python APIs hand f32 values to host code as Python floats, i.e. C
 doubles, and the f32 -> double conversion quiets signalling NaNs; results go
-back through the reverse conversion.  A shim is a tiny wasm module that
-imports a host function whose floats are replaced by same-width integers and
-exports a function of the original type that reinterprets its arguments,
-calls the import and reinterprets the results.  ``reinterpret`` is bit-exact
-in wasm, so the value the fuzzed module passes is the value the host records.
+back through the reverse conversion.  wasmtime-py cannot pass a v128 to or
+from host code at all.  A shim is a tiny wasm module that imports a host
+function whose floats are replaced by same-width integers and whose v128s by
+two i64 halves (low first), and exports a function of the original type that
+converts its arguments, calls the import and converts the results back.
+``reinterpret`` and lane moves are bit-exact in wasm, so the value the fuzzed
+module passes is the value the host records.
 
 The bytes depend only on the signature, so each engine's compiled-code cache
 turns all but the first shim per signature into a cache hit.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from runtime.syntax.types import F32, F64, FuncSig
+from runtime.syntax.types import F32, F64, I64, V128, FuncSig
 
 from .host import int_sig
 
@@ -25,6 +27,9 @@ SHIM_EXPORT = "f"
 _LOCAL_GET, _LOCAL_SET, _CALL, _END = 0x20, 0x21, 0x10, 0x0B
 _TO_INT = {F32: 0xBC, F64: 0xBD}      # i32.reinterpret_f32, i64.reinterpret_f64
 _FROM_INT = {F32: 0xBE, F64: 0xBF}    # f32.reinterpret_i32, f64.reinterpret_i64
+_V128_ZERO = b"\xfd\x0c" + bytes(16)  # v128.const 0
+_EXTRACT_I64 = b"\xfd\x1d"             # i64x2.extract_lane (lane byte follows)
+_REPLACE_I64 = b"\xfd\x1e"             # i64x2.replace_lane (lane byte follows)
 
 
 def _uleb(n: int) -> bytes:
@@ -58,24 +63,36 @@ def _functype(sig: FuncSig) -> bytes:
 
 @lru_cache(maxsize=256)
 def shim_module(sig: FuncSig) -> bytes:
-    """The shim for an import of type ``sig`` (which should contain a float type)."""
+    """The shim for an import of type ``sig`` (which should contain a float or v128 type)."""
     inner = int_sig(sig)
     nparams = len(sig.params)
     body = bytearray()
     for i, t in enumerate(sig.params):
+        if t == V128:
+            for lane in (0, 1):
+                body += bytes([_LOCAL_GET]) + _uleb(i) + _EXTRACT_I64 + bytes([lane])
+            continue
         body += bytes([_LOCAL_GET]) + _uleb(i)
         if t in _TO_INT:
             body.append(_TO_INT[t])
     body += bytes([_CALL, 0])
     locals_decl: list[bytes] = []
-    if any(t in _FROM_INT for t in sig.results):
+    if any(t in _FROM_INT or t == V128 for t in sig.results):
         locals_decl = [b"\x01" + bytes([t]) for t in inner.results]
-        for k in reversed(range(len(sig.results))):
+        for k in reversed(range(len(inner.results))):
             body += bytes([_LOCAL_SET]) + _uleb(nparams + k)
-        for k, t in enumerate(sig.results):
-            body += bytes([_LOCAL_GET]) + _uleb(nparams + k)
+        k = nparams
+        for t in sig.results:
+            if t == V128:
+                body += _V128_ZERO
+                for lane in (0, 1):
+                    body += bytes([_LOCAL_GET]) + _uleb(k + lane) + _REPLACE_I64 + bytes([lane])
+                k += 2
+                continue
+            body += bytes([_LOCAL_GET]) + _uleb(k)
             if t in _FROM_INT:
                 body.append(_FROM_INT[t])
+            k += 1
     body.append(_END)
     code = _vec(locals_decl) + bytes(body)
     module, field = SHIM_IMPORT
@@ -86,4 +103,111 @@ def shim_module(sig: FuncSig) -> bytes:
         _section(3, _vec([b"\x01"])),
         _section(7, _vec([_name(SHIM_EXPORT) + b"\x00\x01"])),
         _section(10, _vec([_uleb(len(code)) + code])),
+    ))
+
+
+# --- v128 exports and globals -------------------------------------------------------------
+
+#: the export of ``v128_global_module``
+GLOBAL_EXPORT = "g"
+#: the module name a bridge imports the fuzzed instance's functions from
+BRIDGE_IMPORT_MODULE = "fuzzed"
+_M64 = 0xFFFF_FFFF_FFFF_FFFF
+
+
+def has_v128(sig: FuncSig) -> bool:
+    return V128 in sig.params or V128 in sig.results
+
+
+def _split_types(types: tuple[int, ...]) -> tuple[int, ...]:
+    out: list[int] = []
+    for t in types:
+        out += (I64, I64) if t == V128 else (t,)
+    return tuple(out)
+
+
+def split_sig(sig: FuncSig) -> FuncSig:
+    """The type a bridge exports for ``sig``: every v128 becomes two i64 halves, low first."""
+    return FuncSig(_split_types(sig.params), _split_types(sig.results))
+
+
+def split_values(types: tuple[int, ...], bits: list[int]) -> list[int]:
+    """Values of ``types`` as the bridge takes them (a v128's 128 bits as two 64-bit halves)."""
+    out: list[int] = []
+    for t, b in zip(types, bits):
+        out += (b & _M64, b >> 64) if t == V128 else (b,)
+    return out
+
+
+def join_values(types: tuple[int, ...], words: tuple[int, ...]) -> tuple[int, ...]:
+    """The inverse of ``split_values``: the bridge's results as values of ``types``."""
+    out = []
+    it = iter(words)
+    for t in types:
+        out.append(next(it) | next(it) << 64 if t == V128 else next(it))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def bridge_module(funcs: tuple[tuple[str, FuncSig], ...]) -> bytes:
+    """A module importing each ``(name, sig)`` from ``BRIDGE_IMPORT_MODULE`` and exporting, under
+    the same name, a function of type ``split_sig(sig)`` that calls it.
+
+    This is how the harness calls a fuzzed function with v128 in its type
+    without a v128 crossing either engine's API: the v128 values are built
+    and taken apart inside wasm, with exact lane moves.
+    """
+    types, imports, funcs_sec, exports, codes = [], [], [], [], []
+    n = len(funcs)
+    for k, (name, sig) in enumerate(funcs):
+        types += [_functype(sig), _functype(split_sig(sig))]
+        imports.append(_name(BRIDGE_IMPORT_MODULE) + _name(name) + b"\x00" + _uleb(2 * k))
+        funcs_sec.append(_uleb(2 * k + 1))
+        exports.append(_name(name) + b"\x00" + _uleb(n + k))
+        body = bytearray()
+        j = 0
+        for t in sig.params:
+            if t == V128:
+                body += _V128_ZERO
+                for lane in (0, 1):
+                    body += bytes([_LOCAL_GET]) + _uleb(j + lane) + _REPLACE_I64 + bytes([lane])
+                j += 2
+            else:
+                body += bytes([_LOCAL_GET]) + _uleb(j)
+                j += 1
+        body += bytes([_CALL]) + _uleb(k)
+        locals_decl: list[bytes] = []
+        if V128 in sig.results:
+            locals_decl = [b"\x01" + bytes([t]) for t in sig.results]
+            for r in reversed(range(len(sig.results))):
+                body += bytes([_LOCAL_SET]) + _uleb(j + r)
+            for r, t in enumerate(sig.results):
+                if t == V128:
+                    for lane in (0, 1):
+                        body += bytes([_LOCAL_GET]) + _uleb(j + r) + _EXTRACT_I64 + bytes([lane])
+                else:
+                    body += bytes([_LOCAL_GET]) + _uleb(j + r)
+        body.append(_END)
+        code = _vec(locals_decl) + bytes(body)
+        codes.append(_uleb(len(code)) + code)
+    return b"".join((
+        b"\0asm\x01\0\0\0",
+        _section(1, _vec(types)),
+        _section(2, _vec(imports)),
+        _section(3, _vec(funcs_sec)),
+        _section(7, _vec(exports)),
+        _section(10, _vec(codes)),
+    ))
+
+
+@lru_cache(maxsize=2)
+def v128_global_module(mutable: bool) -> bytes:
+    """A module exporting one v128 global (zero): what a v128 global import is given, since
+    wasmtime-py cannot create one from Python."""
+    init = _V128_ZERO + bytes([_END])
+    glob = bytes([V128, 1 if mutable else 0]) + init
+    return b"".join((
+        b"\0asm\x01\0\0\0",
+        _section(6, _vec([glob])),
+        _section(7, _vec([_name(GLOBAL_EXPORT) + b"\x03\x00"])),
     ))

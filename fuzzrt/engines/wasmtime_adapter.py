@@ -25,12 +25,12 @@ import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime._func import enter_wasm
 
-from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncSig
+from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, FuncSig
 
 from .base import FUNC, GLOBAL, MEMORY, TABLE, EngineAdapter, ExternDesc
 from .outcome import EXHAUSTED, REJECTED, RESOURCE, STACK_OVERFLOW, TRAP, Status
 from .plan import ExecPlan
-from .valtypes import code_of, sig_of
+from .valtypes import code_of
 
 _DISABLED = (
     "wasm_multi_memory", "wasm_memory64", "wasm_tail_call", "wasm_gc", "wasm_threads",
@@ -52,6 +52,10 @@ _RESOURCE_PHRASES = ("limit", "out of memory", "failed to allocate", "reservatio
                      "too large", "exceeds", "insufficient")
 _EMPTY = memoryview(b"")
 _MODULE_CACHE_ENTRIES = 64
+#: wasmtime's C API aborts the process when asked the kind of a v128 ValType
+#: (``wasm_valtype_kind``, which ``str(ValType)`` calls), so v128 is recognised by
+#: comparing with this v128 type instead (lives as long as the process)
+_V128_TYPE = ffi.wasmtime_wasm_valtype_v128()
 
 
 def _signed(bits: int, width: int) -> int:
@@ -64,17 +68,29 @@ def _read(store: wasmtime.Store, t: int, raw: Any) -> int:
         return raw.of.i32 & _M32
     if t == I64 or t == F64:
         return raw.of.i64 & _M64
+    if t == V128:  # exported v128 globals: the C API's 16 bytes, little-endian like the lanes
+        return int.from_bytes(bytes(raw.of.v128), "little")
     nonnull = (raw.of.funcref.store_id if t == FUNCREF else raw.of.externref.store_id) != 0
     ffi.wasmtime_val_unroot(ctypes.byref(raw))
     return int(nonnull)
 
 
+def _code(valtype: wasmtime.ValType) -> int:
+    if ffi.wasmtime_wasm_valtype_equal(valtype.ptr(), _V128_TYPE):
+        return V128
+    return code_of(valtype)
+
+
+def _sig(functype: wasmtime.FuncType) -> FuncSig:
+    return FuncSig(tuple(_code(t) for t in functype.params), tuple(_code(t) for t in functype.results))
+
+
 def describe(ext: Any) -> dict[str, Any]:
     """Fields of an ``ExternDesc`` for one wasmtime extern type."""
     if isinstance(ext, wasmtime.FuncType):
-        return {"kind": FUNC, "sig": sig_of(ext)}
+        return {"kind": FUNC, "sig": _sig(ext)}
     if isinstance(ext, wasmtime.GlobalType):
-        return {"kind": GLOBAL, "valtype": code_of(ext.content), "mutable": ext.mutable}
+        return {"kind": GLOBAL, "valtype": _code(ext.content), "mutable": ext.mutable}
     if isinstance(ext, wasmtime.MemoryType):
         return {"kind": MEMORY, "minimum": ext.limits.min, "maximum": ext.limits.max}
     if isinstance(ext, wasmtime.TableType):

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64
+from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128
 
 from .case import Call
 from .unstructured import Unstructured
@@ -79,12 +79,37 @@ _F64_EDGES = tuple(dict.fromkeys(_F64_SPECIAL + [f64_bits(x) for x in (
     1.401298464324817e-45, 3.4028234663852886e38, 3.4028235677973366e38,
 )]))
 
+
+
+def _splat(bits: int, width: int) -> int:
+    return sum(bits << (i * width) for i in range(128 // width))
+
+
+def _lanes(values: Sequence[int], width: int) -> int:
+    return sum(v << (i * width) for i, v in enumerate(values))
+
+
+# v128 edges: every lane the same edge (so whatever shape an instruction reads the
+# lanes as, it sees edges of some shape), and mixes of special lanes.
+_V128_EDGES = tuple(dict.fromkeys(
+    [0, (1 << 128) - 1]
+    + [_splat(v, 8) for v in (0x01, 0x7F, 0x80, 0x81, 0xFE, 0x10, 0x0F)]
+    + [_splat(v, 16) for v in (0x7FFF, 0x8000, 0x00FF, 0xFF00, 0x4000)]
+    + [_splat(v, 32) for v in [*_I32_EDGES[:10], *_F32_SPECIAL]]
+    + [_splat(v, 64) for v in [*_I64_EDGES[:8], *_F64_SPECIAL[:12]]]
+    + [_lanes([0x7FC0_0000, 0x8000_0000, 0x7F80_0001, f32_bits(2.5)], 32),
+       _lanes([f32_bits(-1.5), 0x7FFF_FFFF, 0x0000_0001, f32_bits(2.0**31)], 32),
+       _lanes([0x7FF4_0000_0000_0000, 0x8000_0000_0000_0000], 64),
+       _lanes([f64_bits(-2.0**31 - 1), 0xFFF8_0000_0000_0000], 64),
+       _lanes(list(range(16)), 8), _lanes(list(range(15, -1, -1)), 8),
+       _lanes([0, 16, 31, 32, 255, 128, 15, 17, 1, 2, 3, 4, 5, 6, 7, 8], 8)]))
+
 #: per value type, edge values as raw bits; the first is the "simplest" (zero)
 EDGES: dict[int, tuple[int, ...]] = {
-    I32: _I32_EDGES, I64: _I64_EDGES, F32: _F32_EDGES, F64: _F64_EDGES,
+    I32: _I32_EDGES, I64: _I64_EDGES, F32: _F32_EDGES, F64: _F64_EDGES, V128: _V128_EDGES,
     FUNCREF: (0,), EXTERNREF: (0,),
 }
-_WIDTH = {I32: 32, I64: 64, F32: 32, F64: 64}
+_WIDTH = {I32: 32, I64: 64, F32: 32, F64: 64, V128: 128}
 
 
 def arg_value(u: Unstructured, valtype: int) -> tuple[int, int]:
@@ -110,6 +135,8 @@ def arg_value(u: Unstructured, valtype: int) -> tuple[int, int]:
         if valtype == F64:
             return valtype, f64_bits(float(small))
         return valtype, small & ((1 << width) - 1)
+    if width == 128:
+        return valtype, u.u64() | u.u64() << 64
     return valtype, u.u32() if width == 32 else u.u64()
 
 

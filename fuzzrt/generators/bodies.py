@@ -16,6 +16,10 @@ stack, so every body it emits validates.  It works at two levels:
   (``i32.wrap_i64``, ``ref.is_null``...) or dropped, and missing results are
   generated, so computed values flow into results instead of being thrown away.
 
+With SIMD, ``v128`` is a value type like the numbers: constants, locals,
+globals, every SIMD operator (lane and shuffle immediates drawn here), v128
+loads (plain, extending, splat, zero, lane) and stores (plain and lane).
+
 Termination does not depend on engine fuel (see ``context``): branches back
 to a ``loop`` are guarded by the loop-fuel global, function entry by the
 call-fuel global.  Traps stay possible and deterministic (division by zero,
@@ -29,11 +33,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from runtime.syntax.ast import Func, SegmentMode
-from runtime.syntax.opcodes import FC, LOADS, NUMERIC, OP, STORES
-from runtime.syntax.types import BLOCK_EMPTY, EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncSig
+from runtime.syntax.opcodes import FC, IMM, LOADS, NAMES, NUMERIC, OP, SIMD, SIMD_LANES, SIMD_MEM, STORES, Imm
+from runtime.syntax.types import BLOCK_EMPTY, EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, FuncSig
 
 from .choices import Chooser
-from .context import CALL_FUEL, LOOP_FUEL, NUM_TYPES, ModuleContext
+from .context import CALL_FUEL, LOOP_FUEL, NUM_TYPES, REF_TYPES, VEC_TYPES, ModuleContext
 
 MAX_EXPR_DEPTH = 5
 #: control frames, the function's own included
@@ -47,14 +51,20 @@ EDGE_P = 0.05
 SIGN_EXT_OPS = frozenset(OP[n] for n in ("i32.extend8_s", "i32.extend16_s", "i64.extend8_s",
                                            "i64.extend16_s", "i64.extend32_s"))
 SAT_OPS = frozenset(FC | i for i in range(8))
+_FLOAT_ARITHMETIC = ("add", "sub", "mul", "div", "sqrt", "min", "max", "ceil", "floor", "trunc", "nearest")
 #: float-producing operators whose NaN results are not bit-deterministic (the others only move bits)
 NAN_NONDETERMINISTIC_OPS = frozenset(
-    OP[f"{t}.{n}"] for t in ("f32", "f64")
-    for n in ("add", "sub", "mul", "div", "sqrt", "min", "max", "ceil", "floor", "trunc", "nearest")
-) | {OP["f32.demote_f64"], OP["f64.promote_f32"]}
-_CANONICAL_NAN = {F32: 0x7FC0_0000, F64: 0x7FF8_0000_0000_0000}
-_CONST = {I32: OP["i32.const"], I64: OP["i64.const"], F32: OP["f32.const"], F64: OP["f64.const"]}
-_EQ = {F32: OP["f32.eq"], F64: OP["f64.eq"]}
+    OP[f"{t}.{n}"] for t in ("f32", "f64", "f32x4", "f64x2") for n in _FLOAT_ARITHMETIC
+) | {OP["f32.demote_f64"], OP["f64.promote_f32"], OP["f32x4.demote_f64x2_zero"], OP["f64x2.promote_low_f32x4"]}
+#: what ``canonicalize`` works on: the result type, or the lane shape of a v128 result
+_NAN_KIND = {op: NAMES[op].split(".")[0] if NAMES[op].startswith(("f32x4", "f64x2")) else None
+             for op in NAN_NONDETERMINISTIC_OPS}
+_CANONICAL_NAN = {F32: 0x7FC0_0000, F64: 0x7FF8_0000_0000_0000,
+                  "f32x4": 0x7FC0_0000_7FC0_0000_7FC0_0000_7FC0_0000,
+                  "f64x2": 0x7FF8_0000_0000_0000_7FF8_0000_0000_0000}
+_CONST = {I32: OP["i32.const"], I64: OP["i64.const"], F32: OP["f32.const"], F64: OP["f64.const"],
+          V128: OP["v128.const"]}
+_EQ = {F32: OP["f32.eq"], F64: OP["f64.eq"], "f32x4": OP["f32x4.eq"], "f64x2": OP["f64x2.eq"]}
 #: one-operator conversions used when fixing a stack up to a block's result types
 _CONVERSIONS: dict[tuple[int, int], tuple[str, ...]] = {
     (I32, I64): ("i64.extend_i32_s", "i64.extend_i32_u"),
@@ -69,12 +79,26 @@ _CONVERSIONS: dict[tuple[int, int], tuple[str, ...]] = {
     (I64, F64): ("f64.reinterpret_i64", "f64.convert_i64_s"),
     (F32, F64): ("f64.promote_f32",),
     (F64, F32): ("f32.demote_f64",),
+    (V128, I32): ("v128.any_true", "i32x4.extract_lane", "i8x16.bitmask", "i16x8.extract_lane_s"),
+    (V128, I64): ("i64x2.extract_lane",),
+    (V128, F32): ("f32x4.extract_lane",),
+    (V128, F64): ("f64x2.extract_lane",),
+    (I32, V128): ("i32x4.splat", "i8x16.splat"),
+    (I64, V128): ("i64x2.splat",),
+    (F32, V128): ("f32x4.splat",),
+    (F64, V128): ("f64x2.splat",),
 }
 _LOADS_BY_TYPE: dict[int, list[tuple[int, int]]] = {}
 for _op, _name, _t, _size in LOADS:
     _LOADS_BY_TYPE.setdefault(_t, []).append((_op, _size))
 _STORE_LIST = [(op, t, size) for op, _name, t, size in STORES]
-_ALIGN_LOG2 = {1: 0, 2: 1, 4: 2, 8: 3}
+#: SIMD memory instructions: v128 loads ([i32] -> [v128]), lane loads, stores and lane stores
+_SIMD_LOADS = [(op, SIMD_MEM[op]) for op, (params, _) in SIMD.items() if op in SIMD_MEM and params == (I32,)]
+_SIMD_LANE_LOADS = [(op, SIMD_MEM[op]) for op, (params, results) in SIMD.items()
+                    if op in SIMD_MEM and params == (I32, V128) and results]
+_SIMD_STORES = [(op, V128, SIMD_MEM[op]) for op, (params, results) in SIMD.items()
+                if op in SIMD_MEM and not results]
+_ALIGN_LOG2 = {1: 0, 2: 1, 4: 2, 8: 3, 16: 4}
 _SMALL_LENGTHS = (0, 1, 2, 7, 16, 100, 65536)
 
 
@@ -96,7 +120,7 @@ class Frame:
 
 
 def _allowed_ops(ctx: ModuleContext) -> list[tuple[int, tuple[int, ...], int]]:
-    """(op, params, result) of every numeric operator the module's features allow."""
+    """(op, params, result) of every numeric operator (SIMD ones too) the module's features allow."""
     out = []
     for op, (params, results) in NUMERIC.items():
         if op in SIGN_EXT_OPS and not ctx.features.sign_extension:
@@ -104,6 +128,9 @@ def _allowed_ops(ctx: ModuleContext) -> list[tuple[int, tuple[int, ...], int]]:
         if op in SAT_OPS and not ctx.features.saturating_float_to_int:
             continue
         out.append((op, params, results[0]))
+    if ctx.features.simd:
+        out += [(op, params, results[0]) for op, (params, results) in SIMD.items()
+                if op not in SIMD_MEM and params]   # v128.const is a leaf, not an operator
     return out
 
 
@@ -125,7 +152,9 @@ class BodyBuilder:
         for op, params, result in self._ops:
             self._ops_by_result.setdefault(result, []).append((op, params))
         refs = ctx.features.reference_types
-        self._value_types = (I32, I64, F32, F64, I32) + ((FUNCREF, EXTERNREF) if refs else ())
+        vec = VEC_TYPES if ctx.features.simd else ()
+        self._value_types = (I32, I64, F32, F64, I32) + vec + ((FUNCREF, EXTERNREF) if refs else ())
+        self._stores = _STORE_LIST + (_SIMD_STORES if ctx.features.simd else [])
 
     # -- driver ----------------------------------------------------------------
     def build(self) -> Func:
@@ -245,19 +274,32 @@ class BodyBuilder:
 
     # -- operators -----------------------------------------------------------------
     def apply(self, op: int, result: int) -> None:
-        self.emit(op)
+        self.emit(op, self.lane_immediate(op))
         if self.ctx.canonicalize_nans and op in NAN_NONDETERMINISTIC_OPS:
-            self.canonicalize(result)
+            self.canonicalize(result, _NAN_KIND[op] or result)
 
-    def canonicalize(self, t: int) -> None:
-        """x -> (x == x ? x : canonical NaN), so NaN bits are the same on every engine."""
+    def lane_immediate(self, op: int) -> object:
+        """The immediate of an operator: a lane index, 16 shuffle lanes, or None."""
+        kind = IMM[op]
+        if kind == Imm.LANE:
+            return self.c.integer(0, SIMD_LANES[op] - 1)
+        if kind == Imm.SHUFFLE:
+            return tuple(self.c.integer(0, 31) for _ in range(16))
+        return None
+
+    def canonicalize(self, t: int, kind: int | str) -> None:
+        """x -> (x == x ? x : canonical NaN), so NaN bits are the same on every engine.
+
+        ``kind`` is the float type, or for a v128 the lane shape: each lane is
+        kept where it equals itself and replaced by the canonical NaN elsewhere.
+        """
         s = self.scratch(t, "nan")
         self.emit(OP["local.tee"], s)
-        self.emit(_CONST[t], _CANONICAL_NAN[t])
+        self.emit(_CONST[t], _CANONICAL_NAN[kind])
         self.emit(OP["local.get"], s)
         self.emit(OP["local.get"], s)
-        self.emit(_EQ[t])
-        self.emit(OP["select"])
+        self.emit(_EQ[kind])
+        self.emit(OP["v128.bitselect"] if t == V128 else OP["select"])
 
     def scratch(self, t: int, role: str) -> int:
         key = (t, role)
@@ -282,10 +324,12 @@ class BodyBuilder:
     def _value_options(self, t: int) -> list[Callable[[int], None]]:
         ctx = self.ctx
         options: list[Callable[[int], None]] = [self.leaf]
-        if t in NUM_TYPES:
+        if t in NUM_TYPES or t == V128:
             options += [self.v_op] * 4
             if ctx.memory is not None:
                 options.append(self.v_load)
+                if t == V128:
+                    options.append(self.v_load_lane)
         if t in self.locals:
             options.append(self.v_local_tee)
         options.append(self.v_select)
@@ -308,7 +352,7 @@ class BodyBuilder:
         return options
 
     def _zero(self, t: int) -> tuple:
-        if t in NUM_TYPES:
+        if t in _CONST:
             return (_CONST[t], 0)
         return (OP["ref.null"], t)
 
@@ -319,7 +363,7 @@ class BodyBuilder:
         src = self.c.choice(sources) if self.c.flag(0.4) else None
         if src is not None:
             self.emit(OP[f"{src[0]}.get"], src[1])
-        elif t in NUM_TYPES:
+        elif t in _CONST:
             self.emit(*const_instr(t, self.c.value(t)))
         else:
             self.emit(OP["ref.null"], t)
@@ -339,16 +383,22 @@ class BodyBuilder:
         self.value(t)
         self.value(t)
         self.value(I32)
-        typed = t not in NUM_TYPES or (self.ctx.features.reference_types and self.c.flag(0.3))
+        typed = t in REF_TYPES or (self.ctx.features.reference_types and self.c.flag(0.3))
         if typed:
             self.emit(OP["select_t"], (t,))
         else:
             self.emit(OP["select"])
 
     def v_load(self, t: int) -> None:
-        op, size = self.c.choice(_LOADS_BY_TYPE[t])
+        op, size = self.c.choice(_LOADS_BY_TYPE[t] if t != V128 else _SIMD_LOADS)
         self.address(size)
         self.emit(op, self.memarg(size))
+
+    def v_load_lane(self, t: int) -> None:
+        op, size = self.c.choice(_SIMD_LANE_LOADS)
+        self.address(size)
+        self.value(V128)
+        self.emit(op, (*self.memarg(size), self.c.integer(0, SIMD_LANES[op] - 1)))
 
     def v_call(self, t: int) -> None:
         f = self.c.choice([i for i, sig in enumerate(self.ctx.func_sigs) if t in sig.results])
@@ -593,10 +643,11 @@ class BodyBuilder:
         frame.stack.extend(self._call_indirect(lambda s: True).results)
 
     def s_store(self, frame: Frame) -> None:
-        op, t, size = self.c.choice(_STORE_LIST)
+        op, t, size = self.c.choice(self._stores)
         self.address(size)
         self.value(t)
-        self.emit(op, self.memarg(size))
+        memarg = self.memarg(size)
+        self.emit(op, (*memarg, self.c.integer(0, SIMD_LANES[op] - 1)) if op in SIMD_LANES else memarg)
 
     def s_memory_fill(self, frame: Frame) -> None:
         self.address(1)
@@ -768,7 +819,8 @@ class BodyBuilder:
 
 
 def const_instr(t: int, bits: int) -> tuple:
-    """The ``*.const`` instruction for raw ``bits`` (integer immediates are signed in the AST)."""
+    """The ``*.const`` instruction for raw ``bits`` (integer immediates are signed in the AST,
+    a v128's are its unsigned 128 bits)."""
     if t == I32 and bits >= 1 << 31:
         bits -= 1 << 32
     elif t == I64 and bits >= 1 << 63:

@@ -18,8 +18,8 @@ Every item (a table, a global, a segment, a function, a call) is one
 ``span`` preceded by a "one more?" flag, so the shrinker can replace an item
 by its simplest form or delete it without disturbing the choices after it.
 
-This generator emits no ``v128`` code (the shared opcode tables carry no SIMD
-instructions); with ``Features.simd`` on, SIMD comes from wasm-smith only.
+With ``Features.simd`` on, ``v128`` is one more value type (params, results,
+locals, globals) and bodies use every SIMD instruction (see ``bodies``).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from runtime.syntax.types import FUNCREF, I32, ExternKind, FuncSig, GlobalSig, L
 from .bodies import BodyBuilder, const_instr, fuel_reset_code
 from .case import Call
 from .choices import Chooser
-from .context import CALL_FUEL, LOOP_FUEL, NUM_TYPES, REF_TYPES, ModuleContext
+from .context import CALL_FUEL, LOOP_FUEL, NUM_TYPES, REF_TYPES, VEC_TYPES, ModuleContext
 
 MAX_PARAMS = 4
 MAX_LOCALS = 4
@@ -172,7 +172,7 @@ class _ModuleBuilder:
     def global_(self, c: Chooser) -> None:
         t = c.choice(self.valtypes)
         sig = GlobalSig(t, c.flag(0.6))
-        if t in NUM_TYPES:
+        if t in NUM_TYPES or t in VEC_TYPES:
             init = const_instr(t, c.value(t))
         else:
             init = (OP["ref.null"], t)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, VALTYPE_NAMES
+from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, VALTYPE_NAMES
 
 #: generator names a case may carry
 GENERATOR_NAMES = ("smith", "hypothesis", "single-op", "raw", "mutate")
 
-_BIT_WIDTH = {I32: 32, F32: 32, I64: 64, F64: 64, FUNCREF: 64, EXTERNREF: 64}
+_BIT_WIDTH = {I32: 32, F32: 32, I64: 64, F64: 64, V128: 128, FUNCREF: 64, EXTERNREF: 64}
 
 
 @dataclass(frozen=True, slots=True)

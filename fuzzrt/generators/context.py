@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 from runtime.features import Features
 from runtime.syntax.ast import Data, Elem
-from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncSig, GlobalSig, TableSig
+from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, FuncSig, GlobalSig, TableSig
 
 NUM_TYPES = (I32, I64, F32, F64)
+VEC_TYPES = (V128,)
 REF_TYPES = (FUNCREF, EXTERNREF)
 
 #: loop back-edges one exported call may take in total
@@ -62,9 +63,10 @@ class ModuleContext:
 
     def valtypes(self) -> tuple[int, ...]:
         """Value types a generated function may use, i32 first (the simplest)."""
+        vec = VEC_TYPES if self.features.simd else ()
         if self.features.reference_types:
-            return NUM_TYPES + REF_TYPES
-        return NUM_TYPES
+            return NUM_TYPES + vec + REF_TYPES
+        return NUM_TYPES + vec
 
     def tables_of(self, elem: int) -> list[int]:
         return [i for i, t in enumerate(self.tables) if t.elem == elem]

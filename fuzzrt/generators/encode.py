@@ -105,6 +105,15 @@ def _immediate(kind: str, imm) -> bytes:
         return vec(bytes((t,)) for t in imm)
     if kind == Imm.REFTYPE:
         return bytes((imm,))
+    if kind == Imm.V128:
+        return imm.to_bytes(16, "little")
+    if kind == Imm.LANE:
+        return bytes((imm,))
+    if kind == Imm.SHUFFLE:
+        return bytes(imm)
+    if kind == Imm.MEMARG_LANE:
+        align, offset, lane = imm
+        return uleb(align) + uleb(offset) + bytes((lane,))
     raise ValueError(f"encode: unknown immediate kind {kind!r}")
 
 

@@ -4,11 +4,13 @@ Wasm arithmetic that produces a NaN may produce any arithmetic NaN, so unless
 the module canonicalises NaNs (``Generated.canonical_nans``), two NaNs of the
 same width compare equal.  Everything else compares exactly.  For memories the
 allowance applies to every differing byte that lies inside a 4- or 8-byte
-window holding a NaN in both memories (a float stored by the module).
+window holding a NaN in both memories (a float stored by the module); a v128
+value gets the same rule over its 16 bytes, since its lanes may be floats of
+either width.
 """
 from __future__ import annotations
 
-from runtime.syntax.types import F32, F64
+from runtime.syntax.types import F32, F64, V128
 
 _F32_EXP = 0x7F80_0000
 _F32_FRAC = 0x007F_FFFF
@@ -27,7 +29,11 @@ def is_nan(valtype: int, bits: int) -> bool:
 def same_value(valtype: int, a: int, b: int, canonical_nans: bool) -> bool:
     if a == b:
         return True
-    return not canonical_nans and is_nan(valtype, a) and is_nan(valtype, b)
+    if canonical_nans:
+        return False
+    if valtype == V128:
+        return first_memory_difference(a.to_bytes(16, "little"), b.to_bytes(16, "little"), False) is None
+    return is_nan(valtype, a) and is_nan(valtype, b)
 
 
 def _nan_window(a: bytes, b: bytes, pos: int) -> bool:

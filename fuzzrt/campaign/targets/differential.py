@@ -9,7 +9,7 @@ bytes the generator leaves over choose call arguments.
 """
 from __future__ import annotations
 
-from fuzzrt.engines.plan import ExecPlan, draw_plan
+from fuzzrt.engines.plan import FEATURES, ExecPlan, draw_plan
 from fuzzrt.generators import single_op, smith, strategies
 from fuzzrt.generators.case import Generated
 from fuzzrt.generators.unstructured import Unstructured
@@ -27,11 +27,11 @@ class DifferentialTarget(PairTarget):
         plan = draw_plan(u)
         pick = u.int_in_range(0, 7)
         if pick < 5:
-            case = smith.generate(u, imports=u.ratio(1, 3))
+            case = smith.generate(u, FEATURES, imports=u.ratio(1, 3))
         elif pick < 7:
-            case = strategies.generate(u)
+            case = strategies.generate(u, FEATURES)
         else:
-            case = single_op.generate(u)
+            case = single_op.generate(u, FEATURES)
         return case, plan, u.take_rest()
 
 

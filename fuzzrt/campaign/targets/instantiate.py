@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis.strategies import SearchStrategy
 
-from fuzzrt.engines.plan import ExecPlan, draw_plan
+from fuzzrt.engines.plan import FEATURES, ExecPlan, draw_plan
 from fuzzrt.generators import smith
 from fuzzrt.generators.case import Generated
 from fuzzrt.generators.unstructured import Unstructured
@@ -27,7 +27,7 @@ class InstantiateTarget(PairTarget):
     def generate(self, data: bytes) -> tuple[Generated, ExecPlan, bytes]:
         u = Unstructured(data)
         plan = draw_plan(u)
-        case = smith.generate(u, imports=u.ratio(1, 2))
+        case = smith.generate(u, FEATURES, imports=u.ratio(1, 2))
         return replace_calls(case, []), plan, b""
 
     def hypothesis_cases(self) -> SearchStrategy[tuple[Generated, ExecPlan]]:

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,10 +43,8 @@ class SessionError(Exception):
 @dataclass(slots=True)
 class SessionOptions:
     results_dir: Path
-    spec: bool = True
-    spec_paths: list[Path] = field(default_factory=list)      # empty: the default testsuite
+    spec: bool = True                                          # the default testsuite ($FUZZRT_TESTSUITE)
     spec_jobs: int = os.cpu_count() or 1
-    spec_timeout: float | None = None
     fuzz: bool = True
     targets: list[str] | None = None                           # None: every registered target
     fuzz_seconds: float = 90.0                                 # total, split evenly over the targets
@@ -62,9 +60,7 @@ class SessionOptions:
 @dataclass(slots=True)
 class SessionResult:
     session_file: Path
-    spec_problems: bool = False
     interrupted: bool = False
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _now() -> str:
@@ -115,19 +111,18 @@ def resolve_targets(names: list[str] | None) -> list[str]:
 
 
 # -- the spec run ----------------------------------------------------------------------------
-def run_spec(options: SessionOptions, out: IO[str]) -> tuple[dict[str, Any], bool]:
-    """Run the testsuite with a progress bar; (results as ``fuzzrt spec --json`` writes them, problems?)."""
+def run_spec(options: SessionOptions, out: IO[str]) -> dict[str, Any]:
+    """Run the testsuite with a progress bar; the results as ``fuzzrt spec --json`` writes them."""
     from fuzzrt.spec import DEFAULT_API, default_testsuite, discover, run_suite
     from fuzzrt.spec.report import summary
     from fuzzrt.spec.suite import DEFAULT_TIMEOUT
 
-    paths = options.spec_paths or [default_testsuite()]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise SessionError(f"spec testsuite not found: {', '.join(map(str, missing))} (set $FUZZRT_TESTSUITE?)")
-    files = discover(paths)
+    testsuite = default_testsuite()
+    if not testsuite.exists():
+        raise SessionError(f"spec testsuite not found: {testsuite} (set $FUZZRT_TESTSUITE?)")
+    files = discover([testsuite])
     if not files:
-        raise SessionError(f"no .wast files in {', '.join(map(str, paths))}")
+        raise SessionError(f"no .wast files in {testsuite}")
     with tqdm(total=len(files), unit="file", desc="spec", dynamic_ncols=True, file=sys.stderr) as bar:
 
         def on_file(result: Any) -> None:
@@ -135,9 +130,9 @@ def run_spec(options: SessionOptions, out: IO[str]) -> tuple[dict[str, Any], boo
             bar.update(1)
 
         report = run_suite(files, api=DEFAULT_API, jobs=options.spec_jobs,
-                           timeout=options.spec_timeout or DEFAULT_TIMEOUT, on_file=on_file)
+                           timeout=DEFAULT_TIMEOUT, on_file=on_file)
     print(summary(report), file=out)
-    return {"api": DEFAULT_API, **report.to_json(), "regressions": []}, bool(report.problems())
+    return {"api": DEFAULT_API, **report.to_json(), "regressions": []}
 
 
 # -- campaigns ---------------------------------------------------------------------------------
@@ -200,8 +195,7 @@ def run_session(options: SessionOptions, out: IO[str] = sys.stdout) -> SessionRe
     try:
         if options.spec:
             print("spec testsuite:", file=out)
-            spec, result.spec_problems = run_spec(options, out)
-            _write_json(results_dir / SPEC_FILE, spec)
+            _write_json(results_dir / SPEC_FILE, run_spec(options, out))
             session["spec"] = SPEC_FILE
         if targets:
             seconds = max(options.fuzz_seconds / len(targets), MIN_CAMPAIGN_SECONDS)
@@ -213,7 +207,6 @@ def run_session(options: SessionOptions, out: IO[str] = sys.stdout) -> SessionRe
                 name = f"campaign-{target}.json"
                 _write_json(results_dir / name, summary)
                 session["campaigns"].append(name)
-                result.campaigns.append(summary)
                 if summary.get("interrupted"):
                     result.interrupted = True
                     break

@@ -19,6 +19,7 @@ image plus the module's memory and table definitions (see ``size_breakdown``).
 from __future__ import annotations
 
 import ctypes
+import itertools
 from array import array
 from typing import Any, Sequence
 
@@ -32,6 +33,7 @@ from ..vm.pools import MemoryImage
 
 _OP = O.OP
 _WORD = 8
+_serials = itertools.count()
 
 #: constant-expression plans: (kind, value)
 K_CONST = 0      # value: the 64-bit word
@@ -144,8 +146,11 @@ class InstanceTemplate:
                            for i, seg in enumerate(module.elems)]
 
         image = self._memory_image(module)
-        self.memory_plans = [(m.limits.min, m.limits.max, image if i == 0 else None)
+        serial = next(_serials)      # pool slots keep affinity per (module, index) under these keys
+        self.memory_plans = [(m.limits.min, m.limits.max, image if i == 0 else None, (serial, i))
                              for i, m in enumerate(module.mems)]
+        self.table_plans = [(elem, lo, hi, (serial, -1 - i))
+                            for i, (elem, lo, hi) in enumerate(self.table_plans)]
 
         self.exports = [(e.name, e.kind, e.index) for e in module.exports]
         self.start = module.start

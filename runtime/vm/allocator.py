@@ -38,10 +38,11 @@ from .table import TableStorage
 #: wasmtime's default per-store limit on instances, memories and tables
 DEFAULT_COUNT_LIMIT = 10_000
 
-#: (min pages, declared max pages or None, initial image or None) of each memory a module defines
-MemoryPlans = Sequence[tuple[int, int | None, MemoryImage | None]]
-#: (element type, min, declared max or None) of each table a module defines
-TablePlans = Sequence[tuple[int, int, int | None]]
+#: (min pages, declared max pages or None, initial image or None, pool affinity key) of each
+#: memory a module defines
+MemoryPlans = Sequence[tuple[int, int | None, MemoryImage | None, Hashable]]
+#: (element type, min, declared max or None, pool affinity key) of each table a module defines
+TablePlans = Sequence[tuple[int, int, int | None, Hashable]]
 
 
 class StoreResources:
@@ -60,7 +61,8 @@ class StoreResources:
 
     def __init__(self, allocator: "Allocator") -> None:
         self.allocator = allocator
-        self.set_limits()
+        self.memory_size = self.table_elements = None
+        self.max_instances = self.max_memories = self.max_tables = DEFAULT_COUNT_LIMIT
         self.n_instances = self.n_memories = self.n_tables = 0
         self.instances: list[tuple[int, Hashable]] = []               # pooled instance slots
         self.memories: list[tuple[LinearMemory, Any, Hashable]] = []  # (memory, pool slot, key)
@@ -148,9 +150,9 @@ class OnDemandAllocator:
         mems: list[LinearMemory] = []
         tabs: list[TableStorage] = []
         try:
-            for lo, hi, _ in memories:
+            for lo, hi, _, _ in memories:
                 mems.append(LinearMemory(lo, hi, limits=res))
-            for elem, lo, hi in tables:
+            for elem, lo, hi, _ in tables:
                 tabs.append(TableStorage(elem, lo, hi, 0, limits=res))
         except BaseException:
             for mem in mems:
@@ -199,7 +201,7 @@ class PoolingAllocator:
                 "module memory does not fit in pooling allocator requirements",
                 f"defined memories count of {len(memories)} exceeds the per-instance limit of "
                 f"{self.max_memories_per_module}"))
-        for i, (lo, _, _) in enumerate(memories):
+        for i, (lo, _, _, _) in enumerate(memories):
             if lo * WASM_PAGE_SIZE > self.memories.limit_bytes:
                 raise ResourceLimitError(_caused(
                     "module memory does not fit in pooling allocator requirements",
@@ -212,7 +214,7 @@ class PoolingAllocator:
                 "module table does not fit in pooling allocator requirements",
                 f"defined tables count of {len(tables)} exceeds the per-instance limit of "
                 f"{self.max_tables_per_module}"))
-        for i, (_, lo, _) in enumerate(tables):
+        for i, (_, lo, _, _) in enumerate(tables):
             if lo > self.tables.table_elements:
                 raise ResourceLimitError(_caused(
                     "module table does not fit in pooling allocator requirements",
@@ -244,14 +246,13 @@ class PoolingAllocator:
                 if got is None:
                     got = self._retry(self.instances.alloc, key, self.instances.capacity, "core instances")
                 index, warm = got
-                mems: list[tuple[LinearMemory, Any, Hashable]] = []
-                tabs: list[tuple[TableStorage, Any, Hashable]] = []
+                mems: list[LinearMemory] = []
+                tabs: list[TableStorage] = []
                 try:
                     payload = self._payloads.get(index) if warm else None
                     if payload is None:
                         payload = self._payloads[index] = build()
-                    for i, (lo, hi, image) in enumerate(memories):
-                        mkey = (key, i)
+                    for lo, hi, image, mkey in memories:
                         slot = self.memories.acquire(mkey)
                         if slot is None:
                             slot = self._retry(self.memories.acquire, mkey, self.memories.index.capacity,
@@ -261,9 +262,9 @@ class PoolingAllocator:
                         except BaseException:
                             self.memories.release(slot, mkey)
                             raise
-                        mems.append((mem, slot, mkey))
-                    for i, (elem, lo, hi) in enumerate(tables):
-                        tkey = (key, i)
+                        mems.append(mem)
+                        res.memories.append((mem, slot, mkey))
+                    for elem, lo, hi, tkey in tables:
                         slot = self.tables.acquire(tkey)
                         if slot is None:
                             slot = self._retry(self.tables.acquire, tkey, self.tables.index.capacity, "tables")
@@ -272,12 +273,15 @@ class PoolingAllocator:
                         except BaseException:
                             self.tables.release(slot, 0, tkey)
                             raise
-                        tabs.append((tab, slot, tkey))
+                        tabs.append(tab)
+                        res.tables.append((tab, slot, tkey))
                 except BaseException:
-                    for mem, slot, mkey in mems:
+                    for _ in mems:
+                        mem, slot, mkey = res.memories.pop()
                         mem.detach()
                         self.memories.release(slot, mkey)
-                    for tab, slot, tkey in tabs:
+                    for _ in tabs:
+                        tab, slot, tkey = res.tables.pop()
                         used = tab.size
                         tab.detach()
                         self.tables.release(slot, used, tkey)
@@ -286,11 +290,7 @@ class PoolingAllocator:
             finally:
                 self._holder = None
         res.instances.append((index, key))
-        if mems:
-            res.memories.extend(mems)
-        if tabs:
-            res.tables.extend(tabs)
-        return payload, [m[0] for m in mems], [t[0] for t in tabs]
+        return payload, mems, tabs
 
     def _retry(self, alloc: Callable[[Hashable], Any], key: Hashable, capacity: int, what: str) -> Any:
         """``alloc(key)`` again after collecting unreachable stores, or PoolConcurrencyLimitError."""

@@ -149,7 +149,7 @@ class InstanceTemplate:
         serial = next(_serials)      # pool slots keep affinity per (module, index) under these keys
         self.memory_plans = [(m.limits.min, m.limits.max, image if i == 0 else None, (serial, i))
                              for i, m in enumerate(module.mems)]
-        self.table_plans = [(elem, lo, hi, (serial, -1 - i))
+        self.table_plans = [(elem, lo, hi, (serial, i))
                             for i, (elem, lo, hi) in enumerate(self.table_plans)]
 
         self.exports = [(e.name, e.kind, e.index) for e in module.exports]

@@ -512,7 +512,7 @@ def test_crash_and_hang_cost_one_file_each_and_the_run_goes_on(tmp_path, importa
     segv = write_wast(tmp_path, "segv.wast", ANSWER_MODULE + '\n(module (func (export "segfault")))\n')
     hang = write_wast(tmp_path, "hang.wast", '(module (func (export "hang")))\n')
     seen = []
-    report = run_suite([segv, hang, good], api=FAKE_API, jobs=2, timeout=3, on_file=lambda r: seen.append(r.name))
+    report = run_suite([segv, hang, good], api=FAKE_API, jobs=2, timeout=10, on_file=lambda r: seen.append(r.name))
     by_name = {result.name: result for result in report.files}
     assert [result.name for result in report.files] == ["segv.wast", "hang.wast", "good.wast"]
     assert sorted(seen) == ["good.wast", "hang.wast", "segv.wast"]

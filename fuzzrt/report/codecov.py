@@ -76,8 +76,8 @@ def decode_lines(text: str) -> set[int]:
     """The inverse of ``encode_lines``; ``ValueError`` on anything else."""
     lines: set[int] = set()
     for part in filter(None, text.split(",")):
-        first, _, last = part.partition("-")
-        lo, hi = int(first), int(last or first)
+        first, dash, last = part.partition("-")
+        lo, hi = int(first), int(last if dash else first)
         if lo < 1 or hi < lo:
             raise ValueError(f"bad line range {part!r}")
         lines.update(range(lo, hi + 1))

@@ -137,8 +137,9 @@ def _spec(spec: dict[str, Any] | None) -> str:
         for cmd, t in spec["by_command"].items()], numeric={1, 2, 3, 4, 5}))
     file_rows = []
     for f in spec["files"]:
-        status = f'<span class="badge {"ok" if f["status"] == "ok" else "skipped" if f["status"] == "skipped" else "bad"}">'
-        file_rows.append([escape(f["name"]), status + escape(f["status"]) + "</span>", _num(f["passed"]),
+        badge = f["status"] if f["status"] in ("ok", "skipped") else "bad"
+        status = f'<span class="badge {badge}">{escape(f["status"])}</span>'
+        file_rows.append([escape(f["name"]), status, _num(f["passed"]),
                           _num(f["failed"]), _num(f["text"]), _num(f["skipped"]), _num(f["baseline"]),
                           _delta(f["delta"]), f"{f['seconds']:.1f}"])
     parts.append(f"<details><summary>Per file ({len(spec['files'])} files)</summary>")

@@ -43,16 +43,9 @@ def v128(b: IRBuilder, v: Value) -> Value:
     return b.bitcast(v, I128)
 
 
-def vector_of(elem: ir.Type, n: int) -> ir.VectorType:
-    return ir.VectorType(elem, n)
-
-
-def lanes_const(ty: ir.VectorType, values: list) -> ir.Constant:
-    return ir.Constant(ty, [ir.Constant(ty.element, x) for x in values])
-
-
-def splat_const(ty: ir.VectorType, value) -> ir.Constant:
-    return lanes_const(ty, [value] * ty.count)
+def splat_const(ty: ir.VectorType, value: int | float) -> ir.Constant:
+    """A constant vector of ``ty`` with ``value`` in every lane."""
+    return ir.Constant(ty, [ir.Constant(ty.element, value)] * ty.count)
 
 
 def shuffle(b: IRBuilder, x: Value, y: Value | None, indices: list[int]) -> Value:
@@ -94,8 +87,8 @@ def call(b: IRBuilder, name: str, ret: ir.Type, args: list[Value],
 _TAKES_ROUNDING = frozenset(("fadd", "fsub", "fmul", "fdiv", "sqrt", "fptrunc"))
 
 
-def strict(b: IRBuilder, name: str, ret: ir.Type, args: list,
-           overloads: tuple[ir.Type, ...] | None = None):
+def strict(b: IRBuilder, name: str, ret: ir.Type, args: list[Value],
+           overloads: tuple[ir.Type, ...] | None = None) -> Value:
     """``llvm.experimental.constrained.<name>``: keeps LLVM from folding away NaN quieting.
 
     The same reason as for scalars (see ``numeric``): plain ``fmul x, 1.0``
@@ -116,4 +109,5 @@ def mask_to_lanes(b: IRBuilder, flags: Value, ty: ir.VectorType) -> Value:
 
 
 def bool_i32(b: IRBuilder, flag: Value) -> Value:
+    """An i1 as Wasm's i32 boolean (0 or 1)."""
     return b.zext(flag, I32)

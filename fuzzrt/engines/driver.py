@@ -2,12 +2,13 @@
 
 The same sequence for every engine, written once.  After instantiation and
 after every call it snapshots the exported globals, memories and tables.
-No v128 value ever crosses an engine's API (wasmtime-py cannot pass one):
-exported functions with v128 in their type are called through a bridge
-module, host imports get a shim and v128 global imports a one-global module
-(see ``shim``); outcomes still record each v128 as its 128 bits.  A
-call that runs out of fuel, overflows the stack or hits a resource limit makes
-the rest of the case incomparable (the two engines count fuel and size frames
+wasmtime-py cannot pass a v128 across its API, so for it exported functions
+with v128 in their type are called through a bridge module; the runtime's
+adapter passes v128 bits directly (``EngineAdapter.calls_v128``).  Host
+imports get a shim and v128 global imports a one-global module on both
+engines (see ``shim``); outcomes record each v128 as its 128 bits.  A call
+that runs out of fuel, overflows the stack or hits a resource limit makes the
+rest of the case incomparable (the two engines count fuel and size frames
 differently), so the remaining calls are recorded as not run; so are the
 calls after an undocumented exception, since the store may be broken.
 """
@@ -175,6 +176,8 @@ def run_case(adapter: EngineAdapter, wasm: bytes, calls: Sequence[Call] | None, 
 
 def _bridge(adapter: EngineAdapter, session: Any, handles: list[tuple[ExternDesc, Any]]) -> dict[str, Any]:
     """The bridge's function per exported function with v128 in its type (none: no bridge)."""
+    if adapter.calls_v128:
+        return {}
     wide = [(d, h) for d, h in handles if d.kind == FUNC and d.sig is not None and has_v128(d.sig)]
     if not wide:
         return {}
@@ -185,7 +188,7 @@ def _bridge(adapter: EngineAdapter, session: Any, handles: list[tuple[ExternDesc
 
 def _call(adapter: EngineAdapter, session: Any, func: Any, sig: FuncSig, args: list[int]) -> tuple[int, ...]:
     """Results of one call; a function with v128 in its type is its bridge, called with i64 halves."""
-    if not has_v128(sig):
+    if adapter.calls_v128 or not has_v128(sig):
         return adapter.call(session, func, sig, args)
     return join_values(sig.results, adapter.call(session, func, split_sig(sig), split_values(sig.params, args)))
 

@@ -2,9 +2,10 @@
 
 Defined functions are internal LLVM functions (so LLVM may inline and specialise
 calls between them); their addresses leave through one exported constant array,
-``__wasm_funcs``, which the instance uses to build its FuncRefs.  Each type of
-the module also gets an entry trampoline, so Python can call any function of
-that signature — including one from another module found in a table.
+``__wasm_funcs``, which the instance uses to build its FuncRefs.  Each type that
+some defined function has also gets an entry trampoline, through which Python
+calls the functions of that type (a ``Func`` is always made by the instance that
+defines it, so types only imported functions have need none).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class CompiledModule:
     native: NativeCode
     #: native address of each *defined* function (index = function index - imports)
     func_addresses: list[int]
-    #: entry trampoline address per type index
+    #: entry trampoline address per type index (0 for a type no defined function has)
     trampolines: list[int]
 
 
@@ -102,12 +103,17 @@ class ModuleCompiler:
             idx = self.num_imported_funcs + i
             FunctionCompiler(self, idx, func, self.functions[idx]).compile()
         main = modules[0]
-        for ti, sig in enumerate(self.module.types):
-            build_entry_trampoline(main, f"entry{ti}", sig)
+        for ti in entry_types(self.module):
+            build_entry_trampoline(main, f"entry{ti}", self.module.types[ti])
         all_funcs = range(self.num_imported_funcs, self.num_imported_funcs + len(self.module.funcs))
         refs = ", ".join(f"ptr {self.callee(idx, main).get_reference()}" for idx in all_funcs)
         main.add_global(f"@{FUNCS_SYMBOL} = constant [{len(self.module.funcs)} x ptr] [{refs}]")
         return [str(m) for m in modules]
+
+
+def entry_types(module: Module) -> list[int]:
+    """The type indices that get an entry trampoline: those of the defined functions."""
+    return sorted({f.type_idx for f in module.funcs})
 
 
 #: Modules with fewer instructions than this compile in one piece: splitting them
@@ -153,7 +159,8 @@ def _unpack(blob: bytes) -> list[bytes] | None:
 def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
                    wasm: bytes | None = None, cache: CodeCache | None = None) -> CompiledModule:
     """Compile ``module``; with a ``cache`` (and its ``wasm`` bytes) reuse or store the object code."""
-    names = [f"entry{ti}" for ti in range(len(module.types))]
+    types = entry_types(module)
+    names = [f"entry{ti}" for ti in types]
     exported = names + [FUNCS_SYMBOL]
     key = cache.key(wasm, (opts, opt_level)) if cache is not None and wasm is not None else None
     blob = cache.get(key) if key is not None else None
@@ -170,7 +177,10 @@ def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
     native = load_object(objs, exported)
     n = len(module.funcs)
     funcs = list((ctypes.c_uint64 * n).from_address(native.address(FUNCS_SYMBOL))) if n else []
-    return CompiledModule(native, funcs, [native.address(nm) for nm in names])
+    trampolines = [0] * len(module.types)
+    for ti, name in zip(types, names):
+        trampolines[ti] = native.address(name)
+    return CompiledModule(native, funcs, trampolines)
 
 
 def compile_host_trampolines(sigs: list[T.FuncSig]) -> tuple[NativeCode, list[int]]:

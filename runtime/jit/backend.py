@@ -44,6 +44,13 @@ def host_cpu() -> tuple[str, str]:
 
 _per_thread = threading.local()
 
+#: The small code model with position-independent code: JITLink places each object's sections in
+#: one allocation, so every internal reference fits in 32 bits and calls to external symbols
+#: (memcpy, libm) go through the stubs it creates.  The large model ("jitdefault") would load
+#: every callee address into a register first, which LLVM's fast instruction selector cannot do:
+#: every function with a call would fall back to the slow selector at opt levels 0 and 1.
+CODE_MODEL = "small"
+
 
 def _target_machine(opt: int) -> llvm.TargetMachine:
     """This thread's target machine for ``opt`` (creating one costs ~1 ms; they are not shared
@@ -55,7 +62,7 @@ def _target_machine(opt: int) -> llvm.TargetMachine:
     if tm is None:
         cpu, features = host_cpu()
         tm = machines[opt] = llvm.Target.from_default_triple().create_target_machine(
-            cpu=cpu, features=features, opt=opt, codemodel="jitdefault", reloc="pic")
+            cpu=cpu, features=features, opt=opt, codemodel=CODE_MODEL, reloc="pic")
     return tm
 
 
@@ -122,7 +129,7 @@ def load_object(objs: list[bytes], exported: list[str]) -> NativeCode:
         if _lljit is None:  # the LLJIT owns the machine it is given: a fresh one
             cpu, features = host_cpu()
             _lljit = llvm.create_lljit_compiler(llvm.Target.from_default_triple().create_target_machine(
-                cpu=cpu, features=features, opt=2, codemodel="jitdefault", reloc="pic"))
+                cpu=cpu, features=features, opt=2, codemodel=CODE_MODEL, reloc="pic"))
         builder = llvm.JITLibraryBuilder().add_current_process()
         for obj in objs:
             builder.add_object_img(obj)

@@ -107,6 +107,9 @@ def reference_config(opt_level: str = "speed", simd: bool = False) -> wasmtime.C
     config.wasm_simd = simd
     config.consume_fuel = True
     config.cranelift_opt_level = opt_level
+    # fuzz modules are small: a thread pool per compile costs more than it saves, and the
+    # campaign already keeps every core busy with workers
+    config.parallel_compilation = False
     # explicit bounds checks instead of signal handlers: same semantics, 4x cheaper traps
     config.signals_based_traps = False
     # post-2.0 binary encodings the runtime does not decode (no wasmtime-py property for them)

@@ -14,10 +14,11 @@ REPRODUCES = 1
 DIFFERENT = 2
 
 
-def replay_artifact(artifact: Artifact, ctx: TargetContext, wasm: bytes | None = None) -> Execution:
-    """The artifact's case (optionally with another module binary) through its target, as stored."""
+def replay_artifact(artifact: Artifact, ctx: TargetContext, wasm: bytes | None = None,
+                    case: Generated | None = None) -> Execution:
+    """The artifact's case (optionally with another module binary, or another case) through its target."""
     target = get_target(artifact.target)
-    case = artifact.case
+    case = case if case is not None else artifact.case
     if wasm is not None:
         case = Generated(wasm, case.generator, dict(case.config), case.canonical_nans,
                          None if case.calls is None else list(case.calls))

@@ -111,4 +111,18 @@ def render_execution(execution: Execution) -> str:
         parts.append(f"panic during {panic.stage}: {panic.exc_type}: {panic.message}\n{panic.traceback}")
     if execution.runtime is not None or execution.reference is not None:
         parts.append(side_by_side(execution.runtime, execution.reference))
+    if execution.case is not None and execution.case.generator == "ops":
+        parts.append(render_ops(execution))
     return "\n\n".join(parts)
+
+
+def render_ops(execution: Execution) -> str:
+    """An op-sequence case's ops, one a line, the one a finding points at marked ``<<``."""
+    assert execution.case is not None
+    ops = execution.case.config.get("ops") or []
+    marked = execution.finding.call_index if execution.finding is not None else None
+    lines = [f"ops ({len(ops)}):"]
+    for i, op in enumerate(ops):
+        fields = ", ".join(f"{k}={v!r}" for k, v in op.items() if k != "op")
+        lines.append(f"  {i:>3} {op.get('op', '?')}({fields})" + ("   <<" if i == marked else ""))
+    return "\n".join(lines)

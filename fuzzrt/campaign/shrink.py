@@ -7,7 +7,10 @@ engines for each of hundreds of candidates would dominate, so the predicate
 is a tiny client that asks this process (over a Unix socket) and this process
 replays the candidate in its supervised worker.  Binaries wasm-tools cannot
 parse (malformed inputs of the validate target) are shrunk bytewise by delta
-debugging with the same predicate.
+debugging with the same predicate.  Operation-sequence cases (generator
+``ops``, see ``fuzzrt.campaign.targets.sequence``) are shrunk by delta
+debugging their op list instead, the target rebuilding any module for each
+candidate list.
 """
 from __future__ import annotations
 
@@ -18,18 +21,22 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from fuzzrt.artifacts import Artifact, write_artifact
 from runtime.errors import WatError
 from runtime.wat import find_wasm_tools
 
 from .context import TargetContext
+from .execution import Execution
+from .registry import get_target
 from .replay import replay_artifact
 from .runner import artifact_of
 
 Predicate = Callable[[bytes], bool]
+S = TypeVar("S", bytes, list[Any])
 
 _CLIENT = ("import socket,sys\n"
            "s=socket.socket(socket.AF_UNIX)\n"
@@ -98,8 +105,8 @@ def shrink_with_wasm_tools(wasm: bytes, predicate: Predicate, attempts: int) -> 
         return Path(dst).read_bytes()
 
 
-def shrink_bytes(data: bytes, predicate: Predicate, attempts: int) -> bytes:
-    """Delta debugging over bytes: drop ever smaller chunks while ``predicate`` holds."""
+def shrink_bytes(data: S, predicate: Callable[[S], bool], attempts: int) -> S:
+    """Delta debugging over bytes (or an op list): drop ever smaller chunks while ``predicate`` holds."""
     best = data
     chunk = max(len(best) // 2, 1)
     tries = 0
@@ -141,19 +148,42 @@ def shrink_artifact(artifact: Artifact, out: Path | None, ctx: TargetContext, at
         queries[0] += 1
         return replay_artifact(artifact, ctx, candidate).signature == signature
 
-    log(f"shrinking {len(artifact.case.wasm)} bytes ({signature})")
-    smaller = shrink_with_wasm_tools(artifact.case.wasm, predicate, attempts)
-    if smaller is None:
-        log("wasm-tools shrink cannot parse this module; shrinking bytewise")
-        smaller = shrink_bytes(artifact.case.wasm, predicate, attempts)
-    final = replay_artifact(artifact, ctx, smaller)
+    if artifact.case.generator == "ops":
+        final, original = _shrink_ops(artifact, ctx, attempts, log)
+    else:
+        log(f"shrinking {len(artifact.case.wasm)} bytes ({signature})")
+        smaller = shrink_with_wasm_tools(artifact.case.wasm, predicate, attempts)
+        if smaller is None:
+            log("wasm-tools shrink cannot parse this module; shrinking bytewise")
+            smaller = shrink_bytes(artifact.case.wasm, predicate, attempts)
+        final = replay_artifact(artifact, ctx, smaller)
+        original = len(artifact.case.wasm)
+        log(f"shrunk to {len(smaller)} bytes in {queries[0]} replays")
     if final.signature != signature:
-        raise ShrinkError("the shrunk module no longer reproduces; the finding is flaky")
-    log(f"shrunk to {len(smaller)} bytes in {queries[0]} replays")
+        raise ShrinkError("the shrunk case no longer reproduces; the finding is flaky")
     result = artifact_of(final)
     result.case.config = dict(result.case.config, shrunk_from=str(artifact.path or ""),
-                              original_size=len(artifact.case.wasm))
+                              original_size=original)
     default = (artifact.path or Path("artifact")).with_name(f"{(artifact.path or Path('artifact')).name}-shrunk")
     dest = out if out is not None else free_path(default)
     write_artifact(result, dest)
     return result
+
+
+def _shrink_ops(artifact: Artifact, ctx: TargetContext, attempts: int,
+                log: Callable[[str], None]) -> tuple[Execution, int]:
+    """Delta debugging of an op-sequence case's op list; (final replay, ops at first)."""
+    target = get_target(artifact.target)
+    with_ops = getattr(target, "with_ops", None)
+    if with_ops is None:
+        raise ShrinkError(f"target {artifact.target} cannot rebuild a case from an op list")
+    ops: Sequence[Any] = artifact.case.config.get("ops") or []
+
+    def holds(candidate: list[Any]) -> bool:
+        return replay_artifact(artifact, ctx, case=with_ops(artifact.case, candidate)).signature \
+            == artifact.signature
+
+    log(f"shrinking {len(ops)} ops ({artifact.signature})")
+    smaller = shrink_bytes(list(ops), holds, attempts)
+    log(f"shrunk to {len(smaller)} ops")
+    return replay_artifact(artifact, ctx, case=with_ops(artifact.case, smaller)), len(ops)

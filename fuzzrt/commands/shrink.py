@@ -41,5 +41,9 @@ def run(args: argparse.Namespace) -> int:
         except ShrinkError as exc:
             print(f"fuzzrt shrink: {exc}", file=sys.stderr)
             return 1
-    print(f"{result.path}  ({len(artifact.case.wasm)} -> {len(result.case.wasm)} bytes, {result.signature})")
+    if artifact.case.generator == "ops":
+        size = f"{len(artifact.case.config.get('ops') or [])} -> {len(result.case.config.get('ops') or [])} ops"
+    else:
+        size = f"{len(artifact.case.wasm)} -> {len(result.case.wasm)} bytes"
+    print(f"{result.path}  ({size}, {result.signature})")
     return 0

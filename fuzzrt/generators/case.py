@@ -15,7 +15,8 @@ from typing import Any
 from runtime.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, VALTYPE_NAMES
 
 #: generator names a case may carry
-GENERATOR_NAMES = ("smith", "hypothesis", "single-op", "raw", "mutate")
+#: ("ops": an operation sequence of an API target, in ``config["ops"]``; its ``wasm`` may be empty)
+GENERATOR_NAMES = ("smith", "hypothesis", "single-op", "raw", "mutate", "ops")
 
 _BIT_WIDTH = {I32: 32, F32: 32, I64: 64, F64: 64, V128: 128, FUNCREF: 64, EXTERNREF: 64}
 

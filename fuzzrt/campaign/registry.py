@@ -32,6 +32,7 @@ TARGET_MODULES: tuple[str, ...] = (
     "fuzzrt.campaign.targets.differential",
     "fuzzrt.campaign.targets.validate",
     "fuzzrt.campaign.targets.instantiate",
+    "fuzzrt.campaign.targets.resource_table",
 )
 
 #: the Atheris entry scripts, one per target (``targets/<name>.py``)

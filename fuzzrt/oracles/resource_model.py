@@ -16,8 +16,12 @@ or an unrelated class), so every lookup error is reachable.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import runtime as rt
+from runtime.resources import Resource, ResourceTable
 
 SLOT_BITS = 20
 SLOT_MASK = (1 << SLOT_BITS) - 1
@@ -52,8 +56,8 @@ class C:
 
 
 KINDS: dict[str, type] = {"A": A, "B": B, "C": C}
+#: the types a handle may be viewed as, by name
 TYPES: dict[str, type] = {"A": A, "B": B, "C": C, "Base": Base, "object": object}
-NAMES = {ty: name for name, ty in TYPES.items()}
 #: made-up reps: negative, stdin-like, past 31 bits, over 32 bits, a future generation, the last slot
 MADE_UP_REPS = (-1, 0, 3, 1 << 31, (1 << 32) + 2, 2 | 5 << SLOT_BITS, SLOT_MASK)
 
@@ -67,16 +71,41 @@ class Entry:
     taken: bool = False
 
 
+#: one entry as the model and the table are compared: (rep, type name, taken, value tag, children reps)
+EntryState = tuple[int, str, bool, "str | None", list[int]]
+
+
 def tag(value: Any) -> str | None:
-    """A value as the model compares it: its class and serial number (identity without addresses)."""
+    """A value as the model compares it: its class and serial number ``n`` (identity without addresses)."""
     return None if value is None else f"{type(value).__name__}{value.n}"
+
+
+def attempt(fn: Callable[..., Any], *args: Any, convert: Callable[[Any], Any] = tag,
+            **kwargs: Any) -> tuple[str, Any]:
+    """Run a table operation: ("ok", its converted result), or (its ResourceTableError class name, None)."""
+    try:
+        return "ok", convert(fn(*args, **kwargs))
+    except rt.ResourceTableError as err:
+        return type(err).__name__, None
+
+
+def table_state(table: ResourceTable, reps: list[int]) -> tuple[int, list[EntryState]]:
+    """The runtime table as ``ResourceModel.state`` describes itself: live count, then the given reps."""
+    out = []
+    for rep in reps:
+        handle = Resource(rep, object)
+        kind, value = attempt(table.get, handle)
+        out.append((rep, table.type_of(rep).__name__, kind == "Taken", value,
+                    [c.rep for c in table.iter_children(handle)]))
+    return len(table), out
 
 
 class ResourceModel:
     """What a ``ResourceTable(max_capacity)`` must contain and answer after each operation."""
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, types: dict[str, type] | None = None):
         self.capacity = capacity
+        self.types = TYPES if types is None else types
         self.entries: dict[int, Entry] = {}
         self.generations: dict[int, int] = {}     # slot -> times freed
         self.issued: list[tuple[int, type]] = []  # every handle ever handed out
@@ -93,7 +122,7 @@ class ResourceModel:
         else:
             rep, rep_type = int(spec.get("rep", MADE_UP_REPS[0])), A
         view = spec.get("view")
-        return rep, (TYPES[view] if view else rep_type)
+        return rep, (self.types[view] if view else rep_type)
 
     def lookup_error(self, rep: int, ty: type) -> str | None:
         entry = self.entries.get(rep)
@@ -134,8 +163,8 @@ class ResourceModel:
         self.generations[rep & SLOT_MASK] += 1
 
     # -- state ----------------------------------------------------------------------------
-    def state(self) -> list[tuple[int, str, bool, str | None, list[int]]]:
-        """Every live entry: (rep, type name, taken, value tag, children reps in slot order)."""
-        return [(rep, NAMES.get(e.type, e.type.__name__), e.taken, None if e.taken else tag(e.value),
-                 sorted(e.children, key=lambda r: r & SLOT_MASK))
-                for rep, e in sorted(self.entries.items())]
+    def state(self) -> tuple[int, list[EntryState]]:
+        """Live count, then every live entry (children in slot order), as ``table_state`` reads the table."""
+        return len(self.entries), [(rep, e.type.__name__, e.taken, None if e.taken else tag(e.value),
+                                    sorted(e.children, key=lambda r: r & SLOT_MASK))
+                                   for rep, e in sorted(self.entries.items())]

@@ -23,7 +23,7 @@ from ..syntax import opcodes as O
 from ..syntax import types as T
 from ..syntax.ast import Func
 from . import abi
-from .llvmtypes import I1, I8, I32, I64, LLTYPE, PTR, intrinsic, zero
+from .llvmtypes import I1, I8, I32, I64, LLTYPE, PTR, intrinsic, pack_results, unpack_results, zero
 from .numeric import emit_numeric
 from .simd import emit_simd
 from .fastir import IRBuilder, const
@@ -232,8 +232,7 @@ class FunctionCompiler:
         if len(results) == 1:
             self.stack.append(r)
         elif len(results) > 1:
-            for i in range(len(results)):
-                self.stack.append(self.b.extract_value(r, i))
+            self.stack.extend(unpack_results(self.b, r, results))
 
     def _ret(self, values: list) -> None:
         self._flush_fuel()
@@ -243,10 +242,7 @@ class FunctionCompiler:
         elif len(values) == 1:
             self.b.ret(values[0])
         else:
-            agg = ir.Constant(rt, ir.Undefined)
-            for i, v in enumerate(values):
-                agg = self.b.insert_value(agg, v, i)
-            self.b.ret(agg)
+            self.b.ret(pack_results(self.b, values, self.sig.results))
 
     # -- control --------------------------------------------------------------
     def _slots(self, types: tuple[int, ...]) -> list:

@@ -24,12 +24,37 @@ LLTYPE = {
 }
 
 
+#: The LLVM type of a value inside a multi-value result struct: floats travel as integers of
+#: their width.  x86-64 returns at most two floats in SSE registers; LLVM returns a third one in
+#: the x87 register stack, and loading a signalling NaN there quiets it, changing the value's bits.
+#: Integers never take that path (past the integer return registers LLVM returns in memory).
+RESULT_FIELD = {**LLTYPE, T.F32: I32, T.F64: I64}
+
+
 def return_type(results: tuple[int, ...]) -> ir.Type:
     if not results:
         return VOID
     if len(results) == 1:
         return LLTYPE[results[0]]
-    return ir.LiteralStructType([LLTYPE[t] for t in results])
+    return ir.LiteralStructType([RESULT_FIELD[t] for t in results])
+
+
+def pack_results(b, values: list, results: tuple[int, ...]):
+    """The return value of a function returning ``values`` (two or more, see ``RESULT_FIELD``)."""
+    agg = ir.Constant(return_type(results), ir.Undefined)
+    for i, (v, t) in enumerate(zip(values, results)):
+        field = RESULT_FIELD[t]
+        agg = b.insert_value(agg, v if field is LLTYPE[t] else b.bitcast(v, field), i)
+    return agg
+
+
+def unpack_results(b, agg, results: tuple[int, ...]) -> list:
+    """The values in a multi-value return ``agg``, with their wasm types' LLVM types again."""
+    out = []
+    for i, t in enumerate(results):
+        v = b.extract_value(agg, i)
+        out.append(v if RESULT_FIELD[t] is LLTYPE[t] else b.bitcast(v, LLTYPE[t]))
+    return out
 
 
 def wasm_fn_type(sig: T.FuncSig) -> ir.FunctionType:

@@ -22,7 +22,8 @@ from .fastir import Callable_, Function, IRBuilder, Module, Value
 
 from ..syntax.types import V128, FuncSig
 from . import abi
-from .llvmtypes import I32, I64, I128, PTR, from_word, intrinsic, to_word, wasm_fn_type, zero
+from .llvmtypes import (I32, I64, I128, PTR, from_word, intrinsic, pack_results, to_word, unpack_results,
+                         wasm_fn_type, zero)
 
 
 def _gep(b: IRBuilder, base: Value, i: int) -> Value:
@@ -73,8 +74,8 @@ def build_entry_trampoline(module: Module, name: str, sig: FuncSig) -> Function:
             _store_value(b, buf, 0, r, sig.results[0])
         else:
             offsets, _ = abi.word_offsets(sig.results)
-            for i, (o, t) in enumerate(zip(offsets, sig.results)):
-                _store_value(b, buf, o, b.extract_value(r, i), t)
+            for o, t, v in zip(offsets, sig.results, unpack_results(b, r, sig.results)):
+                _store_value(b, buf, o, v, t)
     b.store(ir.Constant(I64, 0), store)
     with b.if_then(outer):
         b.store(ir.Constant(I64, 0), limit_ptr)
@@ -110,8 +111,5 @@ def build_host_trampoline(module: Module, name: str, sig: FuncSig) -> Function:
     elif len(results) == 1:
         b.ret(results[0])
     else:
-        agg = ir.Constant(rt, ir.Undefined)
-        for i, v in enumerate(results):
-            agg = b.insert_value(agg, v, i)
-        b.ret(agg)
+        b.ret(pack_results(b, results, sig.results))
     return fn

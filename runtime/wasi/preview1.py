@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 _U32 = 1 << 32
 _U64 = 1 << 64
+#: most subscriptions one poll_oneoff accepts; wasmtime answers NOMEM past it before reading memory
+MAX_SUBSCRIPTIONS = 1 << 21
 _I64_MAX = (1 << 63) - 1
 #: wasmtime refuses iovec arrays longer than this with ENOMEM before looking at them
 MAX_IOVECS = 0x1000000
@@ -708,6 +710,8 @@ class Preview1:
                     nevents_ptr: int) -> None:
         if nsubs == 0:
             raise WasiErrno(Errno.INVAL, "poll_oneoff with no subscriptions would block forever")
+        if nsubs > MAX_SUBSCRIPTIONS:
+            raise WasiErrno(Errno.NOMEM, f"poll_oneoff of {nsubs} subscriptions (at most {MAX_SUBSCRIPTIONS})")
         if nsubs == 1:
             userdata, tag, fields = self._read_sub(mem, subs)
             if tag == abi.EVENTTYPE_CLOCK and not fields[2] & abi.SUBCLOCK_ABSTIME:

@@ -26,7 +26,7 @@ KIND_NAMES = ("A", "B", "C")
 VIEWS = (None, None, None, None, "Base", "object", "A", "B", "C")
 
 
-def handle_spec(u: Unstructured) -> dict[str, Any]:
+def handle_spec(u: Unstructured, views: tuple[str | None, ...] = VIEWS) -> dict[str, Any]:
     """A handle as JSON: mostly live entries, then issued (maybe stale) ones, then made-up reps."""
     source = u.int_in_range(0, 19)
     if source < 12:
@@ -37,7 +37,7 @@ def handle_spec(u: Unstructured) -> dict[str, Any]:
         spec = {"rep": u.choose(MADE_UP_REPS)}
     else:
         spec = {"rep": u.u32() | (u.int_in_range(0, 3) << 32)}
-    view = u.choose(VIEWS)
+    view = u.choose(views)
     if view is not None:
         spec["view"] = view
     return spec

@@ -33,6 +33,8 @@ TARGET_MODULES: tuple[str, ...] = (
     "fuzzrt.campaign.targets.validate",
     "fuzzrt.campaign.targets.instantiate",
     "fuzzrt.campaign.targets.resource_table",
+    "fuzzrt.campaign.targets.poll",
+    "fuzzrt.campaign.targets.allocator",
 )
 
 #: the Atheris entry scripts, one per target (``targets/<name>.py``)

@@ -112,10 +112,10 @@ def resolve(base_fd: int, path: str, follow: bool,
     """
     if path == "":
         raise WasiErrno(Errno.NOENT, "empty path")
+    if path.startswith("/"):         # before the NUL check, as wasmtime: "/\0..." is EPERM
+        raise _escape(path)
     if "\0" in path:
         raise WasiErrno(Errno.INVAL, "path contains a NUL byte")
-    if path.startswith("/"):
-        raise _escape(path)
     slash = ""
     if trailing and path.endswith("/") and path.rstrip("/"):
         path, slash = path.rstrip("/"), "/"

@@ -42,6 +42,8 @@ MAX_SUBSCRIPTIONS = 1 << 21
 _I64_MAX = (1 << 63) - 1
 #: wasmtime refuses iovec arrays longer than this with ENOMEM before looking at them
 MAX_IOVECS = 0x1000000
+#: ... and a first non-empty buffer longer than this (its read/write buffer limit), also before the fd
+MAX_IOVEC_LEN = 0x7FFFFF8
 #: a sleep or poll deadline is re-checked at least this often (OS timeouts have limits)
 _MAX_WAIT_NS = 86_400 * 1_000_000_000
 
@@ -168,6 +170,8 @@ class Preview1:
             if at + abi.IOVEC_SIZE > _U32:
                 raise out_of_bounds(at, abi.IOVEC_SIZE)
             buf, length = mem.u32(at), mem.u32(at + 4)
+            if length > MAX_IOVEC_LEN:
+                raise WasiErrno(Errno.NOMEM, f"an iovec of {length} bytes")
             if length:
                 return buf, length
         return 0, 0

@@ -34,6 +34,7 @@ TARGET_MODULES: tuple[str, ...] = (
     "fuzzrt.campaign.targets.instantiate",
     "fuzzrt.campaign.targets.resource_table",
     "fuzzrt.campaign.targets.poll",
+    "fuzzrt.campaign.targets.wasi_syscalls",
     "fuzzrt.campaign.targets.allocator",
 )
 

@@ -1,5 +1,8 @@
 """ResourceTable: a Hypothesis state machine against a plain dict model, plus targeted cases.
 
+(The value classes and the model's entry record are those of the resource-table fuzz target,
+``fuzzrt.oracles.resource_model``.)
+
 The model predicts, for every operation, either the exact result (including
 the rep a push hands out: lowest free slot, generation = times that slot was
 freed) or the exact error class; after each step the whole table is compared
@@ -9,56 +12,19 @@ from made-up reps (negative, over 31 bits, wrong generation).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import runtime as rt
+from fuzzrt.oracles.resource_model import KINDS, A, B, Base, C, Entry
 from runtime.resources import MAX_GENERATION, Resource, ResourceTable
 from runtime.resources import table as table_module
 
 SLOT_MASK = (1 << 20) - 1
 CAPACITY = 6
-
-
-class Base:
-    def __init__(self, n: int):
-        self.n = n
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.n})"
-
-
-class A(Base):
-    pass
-
-
-class B(Base):
-    pass
-
-
-class C:
-    """Unrelated to Base: a foreign type for every A/B entry."""
-
-    def __init__(self, n: int):
-        self.n = n
-
-
-KINDS = {"A": A, "B": B, "C": C}
 VIEW_TYPES = [None, None, None, Base, object, A, B, C]  # None: keep the issued type
-
-
-@dataclass
-class Entry:
-    value: object
-    type: type
-    parent: int | None = None
-    children: set[int] = field(default_factory=set)
-    taken: bool = False
-
 
 #: which live entries a rule may draw a handle from (falling back to all live ones)
 POOLS = {

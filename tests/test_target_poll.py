@@ -55,9 +55,13 @@ class PollTargetMachine(RuleBasedStateMachine):
     def simple(self, name: str) -> None:
         self.run({"op": name})
 
-    @rule(name=st.sampled_from(["take", "restore", "delete"]), handle=specs)
+    @rule(name=st.sampled_from(["take", "delete"]), handle=specs)
     def access(self, name: str, handle: dict[str, Any]) -> None:
         self.run({"op": name, "handle": handle})
+
+    @rule(handle=specs, value=st.sampled_from(["own", "own", "A"]))
+    def restore(self, handle: dict[str, Any], value: str) -> None:
+        self.run({"op": "restore", "handle": handle, "value": value})
 
     @rule(handles=st.lists(specs, max_size=5), duplicate=st.booleans())
     def poll(self, handles: list[dict[str, Any]], duplicate: bool) -> None:

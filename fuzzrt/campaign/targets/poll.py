@@ -44,12 +44,10 @@ import runtime as rt
 from fuzzrt.generators.case import Generated
 from fuzzrt.generators.unstructured import Unstructured
 from fuzzrt.oracles.poll_model import KINDS, WAIT_FOREVER, WAIT_PIPE, WAIT_SHORT, NeverReady, PollModel, Stream
-from fuzzrt.oracles.resource_model import tag, table_state
 from runtime.io import AlwaysReady, ClockPollable, FdReadable, FdWritable, Pollable, poll
-from runtime.resources import Resource, ResourceTable
 
-from .resource_table import attempt, handle_spec
-from .sequence import OK, Check, Op, Result, SequenceSession, SequenceTarget
+from .resource_table import ResourceTableSession, attempt, handle_spec
+from .sequence import Check, Op, Result, SequenceSession, SequenceTarget
 
 VIEW_TYPES: dict[str, type] = {"Pollable": Pollable, "Stream": Stream, "object": object,
                                "ClockPollable": ClockPollable, "AlwaysReady": AlwaysReady}
@@ -161,10 +159,13 @@ class GuestPoller:
 
 
 # -- host side -------------------------------------------------------------------------------
-class PollSession(SequenceSession):
+class PollSession(ResourceTableSession):
+    """A ResourceTable of streams and pollables with its ``PollModel`` (take/restore/delete as resource-table)."""
+
+    model: PollModel
+
     def __init__(self, capacity: int):
-        self.table = ResourceTable(max_capacity=capacity)
-        self.model = PollModel(capacity, VIEW_TYPES)
+        super().__init__(capacity, PollModel(capacity, VIEW_TYPES))
         self.short_deadline = time.monotonic_ns() + SHORT_NS
         self.tmp = Path(tempfile.mkdtemp(prefix="fuzzrt-poll-"))
         self.reader, self.writer = os.pipe()
@@ -176,14 +177,6 @@ class PollSession(SequenceSession):
         for fd in (self.reader, self.writer, self.file):
             os.close(fd)
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def step(self, op: Op) -> list[Check]:
-        checks = getattr(self, f"_{op['op']}")(op)
-        actual = attempt(table_state, self.table, sorted(self.model.entries), convert=lambda s: s)
-        return [*checks, Check("state", Result("ok", self.model.state()), actual)]
-
-    def _handle(self, spec: dict[str, Any]) -> Resource[Any]:
-        return Resource(*self.model.resolve(spec))
 
     def _make(self, kind: str) -> Pollable:
         now = time.monotonic_ns()
@@ -224,34 +217,10 @@ class PollSession(SequenceSession):
             m.kinds[m.add(value, Pollable, None if parent is None else parent.rep)] = op["kind"]
         return [Check("pollable", expected, actual)]
 
-    def _take(self, op: Op) -> list[Check]:
-        res = self._handle(op["handle"])
-        error = self.model.usable_error(res.rep, res.type)
-        expected = Result(error) if error else Result("ok", tag(self.model.entries[res.rep].value))
-        actual = attempt(self.table.take, res)
-        if error is None:
-            self.model.entries[res.rep].taken = True
-        return [Check("take", expected, actual)]
-
-    def _restore(self, op: Op) -> list[Check]:
-        res = self._handle(op["handle"])
-        entry = self.model.entries.get(res.rep)
-        error = self.model.lookup_error(res.rep, res.type) or (None if entry.taken else "NotTaken")
-        actual = attempt(self.table.restore, res, entry.value if entry is not None else Stream(0))
-        if error is None:
-            entry.taken = False
-        return [Check("restore", Result(error) if error else OK, actual)]
-
     def _delete(self, op: Op) -> list[Check]:
-        m = self.model
-        res = self._handle(op["handle"])
-        error = m.usable_error(res.rep, res.type) or ("HasChildren" if m.entries[res.rep].children else None)
-        actual = attempt(self.table.delete, res, convert=lambda v: v.n)
-        expected = Result(error) if error else Result("ok", m.entries[res.rep].value.n)
-        if error is None:
-            m.free(res.rep)
-            m.kinds.pop(res.rep, None)
-        return [Check("delete", expected, actual)]
+        checks = super()._delete(op)
+        self.model.kinds = {rep: kind for rep, kind in self.model.kinds.items() if rep in self.model.entries}
+        return checks
 
     def _pipe_write(self, op: Op) -> list[Check]:
         os.write(self.writer, b"x")
@@ -325,8 +294,10 @@ def host_op(u: Unstructured) -> Op:
         if u.ratio(2, 3):
             op["parent"] = handle_spec(u, VIEWS)
         return op
-    if name in ("take", "restore", "delete"):
+    if name in ("take", "delete"):
         return {"op": name, "handle": handle_spec(u, VIEWS)}
+    if name == "restore":
+        return {"op": name, "handle": handle_spec(u, VIEWS), "value": u.choose(("own", "own", "own", "A"))}
     if name == "poll":
         specs: list[dict[str, Any]] = []
         for _ in range(u.int_in_range(0, 5)):

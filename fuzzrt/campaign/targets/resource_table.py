@@ -68,21 +68,21 @@ def attempt(fn: Callable[..., Any], *args: Any, convert: Callable[[Any], Any] = 
 class ResourceTableSession(SequenceSession):
     """A ResourceTable and its model, stepped together."""
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, model: ResourceModel | None = None):
         self.table = ResourceTable(max_capacity=capacity)
-        self.model = ResourceModel(capacity)
+        self.model = ResourceModel(capacity) if model is None else model
 
     def step(self, op: Op) -> list[Check]:
-        name = op["op"]
-        check = getattr(self, f"_{name}")(op)
+        """The op's own checks (method ``_<op>``), then the whole table against the model."""
+        checks = getattr(self, f"_{op['op']}")(op)
         actual = attempt(table_state, self.table, sorted(self.model.entries), convert=lambda s: s)
-        return [check, Check("state", Result("ok", self.model.state()), actual)]
+        return [*checks, Check("state", Result("ok", self.model.state()), actual)]
 
     def _handle(self, spec: dict[str, Any]) -> Resource[Any]:
         return Resource(*self.model.resolve(spec))
 
     # -- ops ------------------------------------------------------------------------------
-    def _push(self, op: Op) -> Check:
+    def _push(self, op: Op) -> list[Check]:
         m = self.model
         value = m.new_value(op["kind"])
         ty = TYPES[op["as"]] if "as" in op else type(value)
@@ -96,9 +96,9 @@ class ResourceTableSession(SequenceSession):
         actual = attempt(self.table.push, value, convert=lambda r: r.rep, **kwargs)
         if expected.kind == "ok":
             m.add(value, ty, None)
-        return Check("push", expected, actual)
+        return [Check("push", expected, actual)]
 
-    def _push_child(self, op: Op) -> Check:
+    def _push_child(self, op: Op) -> list[Check]:
         m = self.model
         value = m.new_value(op["kind"])
         parent = self._handle(op["parent"])
@@ -107,24 +107,24 @@ class ResourceTableSession(SequenceSession):
         actual = attempt(self.table.push_child, value, parent, convert=lambda r: r.rep)
         if error is None:
             m.add(value, type(value), parent.rep)
-        return Check("push_child", expected, actual)
+        return [Check("push_child", expected, actual)]
 
-    def _get(self, op: Op) -> Check:
+    def _get(self, op: Op) -> list[Check]:
         res = self._handle(op["handle"])
         error = self.model.usable_error(res.rep, res.type)
         expected = Result(error) if error else Result("ok", tag(self.model.entries[res.rep].value))
-        return Check("get", expected, attempt(self.table.get, res))
+        return [Check("get", expected, attempt(self.table.get, res))]
 
-    def _take(self, op: Op) -> Check:
+    def _take(self, op: Op) -> list[Check]:
         res = self._handle(op["handle"])
         error = self.model.usable_error(res.rep, res.type)
         expected = Result(error) if error else Result("ok", tag(self.model.entries[res.rep].value))
         actual = attempt(self.table.take, res)
         if error is None:
             self.model.entries[res.rep].taken = True
-        return Check("take", expected, actual)
+        return [Check("take", expected, actual)]
 
-    def _restore(self, op: Op) -> Check:
+    def _restore(self, op: Op) -> list[Check]:
         m = self.model
         res = self._handle(op["handle"])
         entry = m.entries.get(res.rep)
@@ -138,9 +138,9 @@ class ResourceTableSession(SequenceSession):
         actual = attempt(self.table.restore, res, value)
         if error is None:
             entry.value, entry.taken = value, False
-        return Check("restore", Result(error) if error else OK, actual)
+        return [Check("restore", Result(error) if error else OK, actual)]
 
-    def _delete(self, op: Op) -> Check:
+    def _delete(self, op: Op) -> list[Check]:
         m = self.model
         res = self._handle(op["handle"])
         error = m.usable_error(res.rep, res.type)
@@ -150,9 +150,9 @@ class ResourceTableSession(SequenceSession):
         actual = attempt(self.table.delete, res)
         if error is None:
             m.free(res.rep)
-        return Check("delete", expected, actual)
+        return [Check("delete", expected, actual)]
 
-    def _iter_children(self, op: Op) -> Check:
+    def _iter_children(self, op: Op) -> list[Check]:
         m = self.model
         res = self._handle(op["handle"])
         error = m.lookup_error(res.rep, res.type)
@@ -162,9 +162,9 @@ class ResourceTableSession(SequenceSession):
             children = sorted(m.entries[res.rep].children, key=lambda r: r & SLOT_MASK)
             expected = Result("ok", [(c, m.entries[c].type.__name__) for c in children])
         actual = attempt(self.table.iter_children, res, convert=lambda it: [(c.rep, c.type.__name__) for c in it])
-        return Check("iter_children", expected, actual)
+        return [Check("iter_children", expected, actual)]
 
-    def _renumber(self, op: Op) -> Check:
+    def _renumber(self, op: Op) -> list[Check]:
         m = self.model
         src, dst = self._handle(op["src"]), self._handle(op["dst"])
         error = m.lookup_error(src.rep, src.type) or m.lookup_error(dst.rep, dst.type)
@@ -179,7 +179,7 @@ class ResourceTableSession(SequenceSession):
         actual = attempt(self.table.renumber, src, dst)
         if error is None and src.rep != dst.rep:
             self._move(src.rep, dst.rep)
-        return Check("renumber", expected, actual)
+        return [Check("renumber", expected, actual)]
 
     def _move(self, src: int, dst: int) -> None:
         """The model's fd_renumber: ``dst`` now names what ``src`` named; ``src`` is stale."""

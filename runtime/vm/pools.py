@@ -235,9 +235,11 @@ class _Region:
 
 class MemoryPool:
     def __init__(self, count: int, max_memory_size: int, keep_resident: int, max_warm: int):
-        self.max_pages = max_memory_size // 65536
-        #: wasmtime's limit as it reports it: the byte size rounded up to host pages
+        #: wasmtime's limit as it reports it: the byte size rounded up to host pages; a slot is that
+        #: long, so a memory may reach every whole wasm page inside it (a module ``Module(...)``
+        #: accepted against ``limit_bytes`` must then also instantiate)
         self.limit_bytes = round_up(max_memory_size, PAGE_SIZE)
+        self.max_pages = self.limit_bytes // 65536
         self.keep_resident = round_up(keep_resident, PAGE_SIZE)
         self._region = _Region(count, max(round_up(self.max_pages * 65536, PAGE_SIZE), PAGE_SIZE),
                                f"a pool of {count} linear memories")

@@ -143,6 +143,8 @@ class Func:
         buf = (self._plan or self._make_plan())[0](*words)
         entry = self._entry
         if entry is None:  # a host function called from Python: same path as from wasm
+            if store._closed:   # wasm calls check this when they claim the store; a host call must too
+                raise WasmError("this Store has been closed")
             status = self._host_entry(ctypes.addressof(buf))
         else:
             if store._owner != get_ident():

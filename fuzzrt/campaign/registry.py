@@ -36,6 +36,7 @@ TARGET_MODULES: tuple[str, ...] = (
     "fuzzrt.campaign.targets.poll",
     "fuzzrt.campaign.targets.wasi_syscalls",
     "fuzzrt.campaign.targets.allocator",
+    "fuzzrt.campaign.targets.api_calls",
 )
 
 #: the Atheris entry scripts, one per target (``targets/<name>.py``)

@@ -123,3 +123,24 @@ def test_saved_artifact_replays_with_fuzzrt_repro(monkeypatch: pytest.MonkeyPatc
     fixed = subprocess.run([sys.executable, "-m", "fuzzrt", "repro", str(tmp_path / "art")], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
     assert fixed.returncode == 0 and "FIXED" in fixed.stdout, fixed.stdout + fixed.stderr
+
+
+def test_dropped_stores_close_their_wasi_descriptors(tmp_path: Path) -> None:
+    """Regression: a WASI context never closed its preopen dups or guest-opened files (found by poll: EMFILE)."""
+    import gc
+
+    import runtime as rt
+
+    def open_fds() -> int:
+        gc.collect()
+        return len(os.listdir("/proc/self/fd"))
+
+    engine = rt.Engine()
+    before = open_fds()
+    for _ in range(30):
+        cfg = rt.WasiConfig()
+        cfg.preopen_dir(str(tmp_path), "/dir")
+        store = rt.Store(engine)
+        store.set_wasi(cfg)
+        del store, cfg
+    assert open_fds() == before

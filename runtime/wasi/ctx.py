@@ -4,11 +4,17 @@ It owns the ResourceTable holding every open descriptor, the fd numbering on
 top of it, argv/environment, and the epoch of the monotonic clock (wasmtime's
 monotonic clock counts from the context's creation).  stdin, stdout and stderr
 are fds 0-2, the preopened directories 3, 4, ... in configuration order.
+
+Every host descriptor the context holds (its dups of the preopens, files and
+directories the guest opened) is closed when the context goes away: a store
+closed or dropped must not leak them (the poll fuzz target, creating stores
+by the thousand, ran out of file descriptors before this).
 """
 from __future__ import annotations
 
 import os
 import time
+import weakref
 
 from ..resources import ResourceTable
 from .config import WasiConfig
@@ -40,6 +46,12 @@ class WasiCtx:
             fd = os.dup(pre.host_fd)
             self.fds.push(Directory(fd, pre.dir_perms, pre.file_perms, MODE_READ, pre.guest_path))
         self.preview1 = Preview1(self)
+        # a finalizer holding the fd table, not the context (which Preview1 refers back to)
+        self._release = weakref.finalize(self, self.fds.close_all)
+
+    def close(self) -> None:
+        """Close every descriptor now (idempotent; otherwise done when the context is collected)."""
+        self._release()
 
     def monotonic_now(self) -> int:
         return time.monotonic_ns() - self.monotonic_epoch

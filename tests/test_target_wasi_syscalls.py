@@ -86,11 +86,37 @@ def test_huge_first_iovec_is_nomem_before_the_fd_like_wasmtime() -> None:
     assert run_ops(ops).status == CONCLUSIVE
 
 
+def test_huge_path_length_is_nomem_after_the_fd_like_wasmtime() -> None:
+    """Regression: a path length past 2**27 trapped (out of bounds), wasmtime says NOMEM (BADF first);
+    an empty path past the end of memory was ENOENT, wasmtime traps."""
+    ops = [call("path_create_directory", [3, 0, 0x8000001]), call("path_create_directory", [9, 0, 0x8000001]),
+           call("path_symlink", [1024, 4, 3, 4096, 0xFFFF_FFFF], paths=("new/", "")),
+           call("path_create_directory", [3, 0, 0x8000000]), call("path_unlink_file", [3, 65536, 0]),
+           call("path_unlink_file", [3, 65537, 0])]
+    assert run_ops(ops).status == CONCLUSIVE
+
+
 def test_absolute_path_with_a_nul_is_eperm_like_wasmtime() -> None:
-    """Regression: "/\\0..." was EINVAL (NUL checked first); wasmtime says EPERM (absolute first)."""
+    """Regression: wasmtime checks an absolute path before its NUL (EPERM), except in path_open,
+    path_filestat_get and following path_filestat_set_times (EINVAL); so does the runtime now."""
     ops = [call("path_remove_directory", [3, 1024, 5], paths=("/etc\0", "")),
            call("path_readlink", [3, 1024, 2, 4096, 16, 16], paths=("/\0", "")),
-           call("path_unlink_file", [3, 1024, 3], paths=("a\0b", ""))]
+           call("path_unlink_file", [3, 1024, 3], paths=("a\0b", "")),
+           call("path_symlink", [1024, 2, 3, 1536, 3], paths=("/\0", "new")),
+           call("path_open", [3, 0, 1024, 4, 0, 0, 0, 0, 16], paths=("/e\0x", "")),
+           call("path_filestat_get", [3, 1, 1024, 2, 4096], paths=("/\0", "")),
+           call("path_filestat_set_times", [3, 1, 1024, 2, 0, 0, 0], paths=("/\0", "")),
+           call("path_filestat_set_times", [3, 0, 1024, 2, 0, 0, 0], paths=("/\0", "")),
+           call("path_symlink", [0, 0, 3, 1536, 5], paths=("", "new/\0")),
+           call("path_symlink", [0, 0, 3, 1536, 7], paths=("", "f.txt/\0")),
+           call("path_create_directory", [3, 1024, 5], paths=("sub/\0", ""))]
+    assert run_ops(ops).status == CONCLUSIVE
+
+
+def test_readlink_of_an_absolute_link_is_eperm_like_wasmtime() -> None:
+    """Regression: the runtime handed the guest the target of a link to /etc; wasmtime refuses (EPERM)."""
+    ops = [call("path_readlink", [3, 1024, 10, 0, 9, 4], paths=("escape_abs", "")),
+           call("path_readlink", [3, 1024, 9, 0, 16, 4], paths=("escape_up", ""))]
     assert run_ops(ops).status == CONCLUSIVE
 
 

@@ -15,6 +15,9 @@ from ..errors import Trap, TrapCode
 from ..vm.memory import LinearMemory
 from .errno import Errno, WasiErrno
 
+#: longest guest string (path) wasmtime reads; longer is ENOMEM
+MAX_STR_LEN = 0x8000000
+
 _U32 = 1 << 32
 
 
@@ -61,7 +64,14 @@ class GuestMemory:
         return memoryview((ctypes.c_char * length).from_address(addr)).cast("B")
 
     def read_str(self, ptr: int, length: int) -> str:
-        """A guest string: bytes checked like any region, invalid UTF-8 is ``EILSEQ``."""
+        """A guest string: bytes checked like any region, invalid UTF-8 is ``EILSEQ``.
+
+        Longer than ``MAX_STR_LEN`` is ``ENOMEM`` before the bounds check, and even
+        an empty string must start inside memory (or at its end), as in wasmtime.
+        """
+        if length > MAX_STR_LEN:
+            raise WasiErrno(Errno.NOMEM, f"a {length}-byte string")
+        self.check(ptr, length)
         data = self.read_bytes(ptr, length)
         try:
             return data.decode("utf-8")

@@ -98,7 +98,7 @@ def _split(path: str) -> list[str]:
 
 @contextmanager
 def resolve(base_fd: int, path: str, follow: bool,
-            trailing: bool = False) -> Iterator[tuple[int, str]]:
+            trailing: bool = False, nul_first: bool = False) -> Iterator[tuple[int, str]]:
     """Yield ``(dirfd, name)`` for ``path`` beneath ``base_fd``; ``name`` is ``"."`` for a directory itself.
 
     ``follow`` says whether a symlink in the *final* position is followed (it
@@ -109,13 +109,18 @@ def resolve(base_fd: int, path: str, follow: bool,
     With ``trailing``, a trailing slash is kept on the yielded name instead
     of being walked into (for mkdir and rename, whose system calls give a
     trailing slash its POSIX meaning without following a final symlink).
+
+    A NUL byte is EINVAL when the walk reaches its component (so "new/\0" is
+    ENOENT and "/\0" EPERM, as in wasmtime), or before anything else with
+    ``nul_first``, as wasmtime's path_open, path_filestat_get and following
+    path_filestat_set_times do.
     """
     if path == "":
         raise WasiErrno(Errno.NOENT, "empty path")
-    if path.startswith("/"):         # before the NUL check, as wasmtime: "/\0..." is EPERM
-        raise _escape(path)
-    if "\0" in path:
+    if nul_first and "\0" in path:
         raise WasiErrno(Errno.INVAL, "path contains a NUL byte")
+    if path.startswith("/"):
+        raise _escape(path)
     slash = ""
     if trailing and path.endswith("/") and path.rstrip("/"):
         path, slash = path.rstrip("/"), "/"
@@ -126,6 +131,8 @@ def resolve(base_fd: int, path: str, follow: bool,
         final = "."
         while pending:
             comp = pending.pop()
+            if "\0" in comp:
+                raise WasiErrno(Errno.INVAL, f"{comp!r} contains a NUL byte")
             if comp in ("", "."):
                 continue
             if comp == "..":

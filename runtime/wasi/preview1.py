@@ -531,7 +531,7 @@ class Preview1:
         p = mem.read_str(path, path_len)
         if not d.perms & DirPerms.READ:
             raise _perm("reading metadata")
-        with resolve(d.fd, p, follow=bool(flags & abi.LOOKUP_SYMLINK_FOLLOW)) as (parent, name):
+        with resolve(d.fd, p, follow=bool(flags & abi.LOOKUP_SYMLINK_FOLLOW), nul_first=True) as (parent, name):
             st = _os_call(stat_at, parent, name)
         self._write_filestat(mem, ptr, st, st.filetype)
 
@@ -543,7 +543,8 @@ class Preview1:
         p = mem.read_str(path, path_len)
         if not d.perms & DirPerms.MUTATE:
             raise _perm("changing times")
-        with resolve(d.fd, p, follow=bool(flags & abi.LOOKUP_SYMLINK_FOLLOW)) as (parent, name):
+        follow = bool(flags & abi.LOOKUP_SYMLINK_FOLLOW)
+        with resolve(d.fd, p, follow=follow, nul_first=follow) as (parent, name):
             _set_times(parent, os.fsencode(name), a, m)
 
     def path_link(self, mem: GuestMemory, old_fd: int, old_flags: int, old_path: int,
@@ -602,7 +603,7 @@ class Preview1:
             raise _perm("opening for writing")
         wr = creat or trunc or want_write
         flags |= (os.O_RDWR if mode & MODE_READ else os.O_WRONLY) if wr else os.O_RDONLY
-        with resolve(d.fd, p, follow=bool(dirflags & abi.LOOKUP_SYMLINK_FOLLOW)) as (parent, name):
+        with resolve(d.fd, p, follow=bool(dirflags & abi.LOOKUP_SYMLINK_FOLLOW), nul_first=True) as (parent, name):
             hfd = _os_call(os.open, name, flags, 0o666, dir_fd=parent)
         try:
             is_dir = self._fstat(hfd).filetype == abi.FILETYPE_DIRECTORY
@@ -632,6 +633,8 @@ class Preview1:
             raise _perm("reading a link")
         with resolve(d.fd, p, follow=False) as (parent, name):
             target = _os_call(os.readlink, os.fsencode(name), dir_fd=parent)
+        if target.startswith(b"/"):
+            raise WasiErrno(Errno.PERM, "the link points outside the sandbox (absolute target)")
         try:
             target.decode("utf-8")
         except UnicodeDecodeError:
@@ -667,11 +670,11 @@ class Preview1:
         p = mem.read_str(new_path, new_len)
         if not d.perms & DirPerms.MUTATE:
             raise _perm("creating a symlink")
-        if "\0" in target:
-            raise WasiErrno(Errno.INVAL, "link target contains a NUL byte")
         if target.startswith("/"):
             raise WasiErrno(Errno.PERM, "absolute symlink targets would lead outside the sandbox")
         with resolve(d.fd, p, follow=False) as (parent, name):
+            if "\0" in target:             # after the walk to the new link, as wasmtime
+                raise WasiErrno(Errno.INVAL, "link target contains a NUL byte")
             _os_call(os.symlink, target, name, dir_fd=parent)
 
     def path_unlink_file(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:

@@ -88,11 +88,13 @@ def test_huge_first_iovec_is_nomem_before_the_fd_like_wasmtime() -> None:
 
 def test_huge_path_length_is_nomem_after_the_fd_like_wasmtime() -> None:
     """Regression: a path length past 2**27 trapped (out of bounds), wasmtime says NOMEM (BADF first);
-    an empty path past the end of memory was ENOENT, wasmtime traps."""
+    an empty path past the end of memory was ENOENT, wasmtime traps; path_unlink_file alone has no
+    length limit in wasmtime (a huge one traps)."""
     ops = [call("path_create_directory", [3, 0, 0x8000001]), call("path_create_directory", [9, 0, 0x8000001]),
            call("path_symlink", [1024, 4, 3, 4096, 0xFFFF_FFFF], paths=("new/", "")),
            call("path_create_directory", [3, 0, 0x8000000]), call("path_unlink_file", [3, 65536, 0]),
-           call("path_unlink_file", [3, 65537, 0])]
+           call("path_unlink_file", [3, 65537, 0]), call("path_unlink_file", [3, 0, 0xFFFF_FFFF]),
+           call("path_unlink_file", [3, 0, 0x8000001])]
     assert run_ops(ops).status == CONCLUSIVE
 
 

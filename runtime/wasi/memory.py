@@ -63,13 +63,14 @@ class GuestMemory:
         addr = self.check(ptr, length)
         return memoryview((ctypes.c_char * length).from_address(addr)).cast("B")
 
-    def read_str(self, ptr: int, length: int) -> str:
+    def read_str(self, ptr: int, length: int, limited: bool = True) -> str:
         """A guest string: bytes checked like any region, invalid UTF-8 is ``EILSEQ``.
 
-        Longer than ``MAX_STR_LEN`` is ``ENOMEM`` before the bounds check, and even
-        an empty string must start inside memory (or at its end), as in wasmtime.
+        Longer than ``MAX_STR_LEN`` is ``ENOMEM`` before the bounds check (unless
+        not ``limited``: wasmtime's path_unlink_file alone skips that check), and
+        even an empty string must start inside memory (or at its end), as in wasmtime.
         """
-        if length > MAX_STR_LEN:
+        if limited and length > MAX_STR_LEN:
             raise WasiErrno(Errno.NOMEM, f"a {length}-byte string")
         self.check(ptr, length)
         data = self.read_bytes(ptr, length)

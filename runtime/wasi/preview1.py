@@ -679,7 +679,7 @@ class Preview1:
 
     def path_unlink_file(self, mem: GuestMemory, fd: int, path: int, path_len: int) -> None:
         d = self._dir(fd)
-        p = mem.read_str(path, path_len)
+        p = mem.read_str(path, path_len, limited=False)
         if not d.perms & DirPerms.MUTATE:
             raise _perm("unlinking")
         with resolve(d.fd, p, follow=False) as (parent, name):

@@ -39,13 +39,14 @@ FUNCTIONS = tuple(sorted(name for name in SIGNATURES if name != "poll_oneoff"))
 PATH_ARGS = {"path_create_directory": (1,), "path_filestat_get": (2,), "path_filestat_set_times": (2,),
              "path_link": (2, 5), "path_open": (2,), "path_readlink": (1,), "path_remove_directory": (1,),
              "path_rename": (1, 4), "path_symlink": (0, 3), "path_unlink_file": (1,)}
-PATHS = ("f.txt", "sub", "sub/inner.txt", "..", "../outside", "/", "/etc", "", ".", "a\0b", "link_to_sub/",
+PATHS = ("f.txt", "sub", "sub/inner.txt", "..", "../outside", "/", "/etc", "", ".", "link_to_sub/",
          "escape_abs", "escape_up/x", "escape_up", "loop_a", "dangling", "new", "new/", "sub/deeper/../../f.txt",
          "x" * 300, "link_to_f/", "sub//deeper", "sub/../..", "link_to_sub/../../outside", "sub/new")
 PATH_AT = (1024, 1536)
-#: bytes a path slot spans; the rest of it is filled with "x", so a length past the path still reads no NUL
-#: (where a NUL is checked, relative to other path errors, differs between wasmtime's operations in ways
-#: not modelled here; NULs come only from paths that hold one, like "a\0b", which both refuse alike)
+#: bytes a path slot spans; the rest of it is filled with "x", so a length past the path reads no NUL.
+#: Paths hold no NUL at all: where wasmtime checks one, relative to its other path errors, differs from
+#: operation to operation (and between the two paths of rename/link) in ways not modelled here; the
+#: unit tests pin the single-path orders.
 PATH_ROOM = 500
 IOVECS_AT, DATA_AT = 512, 4096
 PAGE = 65536
@@ -157,6 +158,13 @@ class Sandbox:
         self.memory = self.exports["memory"]
 
     def call(self, index: int, op: Op) -> Result:
+        """Call ``c<index>`` on memory holding only this op's inputs.
+
+        Memory is cleared first: earlier calls wrote engine-specific bytes
+        (timestamps, inode numbers, random bytes) that this call's pointers
+        could otherwise read as iovecs or paths.
+        """
+        self.memory.write(self.store, bytes(PAGE), 0)
         for at, path in zip(PATH_AT, op["paths"]):
             self.memory.write(self.store, path.encode()[:PATH_ROOM].ljust(PATH_ROOM, b"x"), at)
         for i, (ptr, length) in enumerate(op["iovecs"]):

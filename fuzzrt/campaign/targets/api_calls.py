@@ -34,6 +34,16 @@ _DOCUMENTED = (rt.WasmError, rt.Trap, TypeError, IndexError, KeyError, ValueErro
 _KINDS = {"func": M.MFunc, "memory": M.MMemory, "table": M.MTable, "global": M.MGlobal}
 
 
+#: engines one case may use (more "engine" ops are skipped)
+MAX_ENGINES = 3
+
+
+@lru_cache(maxsize=MAX_ENGINES)
+def shared_engine(index: int) -> rt.Engine:
+    """The process's ``index``-th engine (default config)."""
+    return rt.Engine()
+
+
 @lru_cache(maxsize=None)
 def module_bytes(index: int) -> bytes:
     """A fixed module's binary (assembled once per process)."""
@@ -147,7 +157,15 @@ class ApiSession(SequenceSession):
         return getattr(self, f"_{op['op']}")(op)
 
     def _engine(self, op: Op) -> list[Check]:
-        self.register(M.MEngine(), rt.Engine())
+        """The session's next engine: one of the process's, so each fixed module compiles once per process.
+
+        An engine has no state any op can observe, so reusing one across cases
+        changes no outcome; making new ones would compile (and keep) the same
+        code again for every case.
+        """
+        n = len(self.objs.get(M.MEngine, []))
+        if n < MAX_ENGINES:
+            self.register(M.MEngine(), shared_engine(n))
         return []
 
     def _of_engine(self, op: Op, model: type, runtime: Callable[[rt.Engine], Any]) -> list[Check]:

@@ -122,6 +122,14 @@ def test_readlink_of_an_absolute_link_is_eperm_like_wasmtime() -> None:
     assert run_ops(ops).status == CONCLUSIVE
 
 
+def test_following_set_times_with_nothing_to_set_needs_the_file_like_wasmtime() -> None:
+    """Regression: with no time flags, a following path_filestat_set_times of a missing file succeeded."""
+    ops = [call("path_filestat_set_times", [3, 1, 1024, 3, 0, 0, 0], paths=("new", "")),
+           call("path_filestat_set_times", [3, 0, 1024, 3, 0, 0, 0], paths=("new", "")),
+           call("path_filestat_set_times", [3, 1, 1024, 8, 0, 0, 0], paths=("dangling", ""))]
+    assert run_ops(ops).status == CONCLUSIVE
+
+
 def test_oracle_catches_a_wrong_errno_and_an_escape(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(preview1, "MAX_IOVEC_LEN", 1 << 40)
     execution = run_ops([call("fd_read", [9, 512, 1, 16], iovecs=((100, 0xFFFF_FFFF), (0, 0)))])

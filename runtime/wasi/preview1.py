@@ -545,6 +545,10 @@ class Preview1:
             raise _perm("changing times")
         follow = bool(flags & abi.LOOKUP_SYMLINK_FOLLOW)
         with resolve(d.fd, p, follow=follow, nul_first=follow) as (parent, name):
+            if follow and not fst & (abi.FSTFLAGS_ATIM | abi.FSTFLAGS_ATIM_NOW | abi.FSTFLAGS_MTIM
+                                     | abi.FSTFLAGS_MTIM_NOW):
+                # nothing to set: Linux would succeed even for a missing file; wasmtime's follow is ENOENT
+                _os_call(os.stat, name, dir_fd=parent, follow_symlinks=False)
             _set_times(parent, os.fsencode(name), a, m)
 
     def path_link(self, mem: GuestMemory, old_fd: int, old_flags: int, old_path: int,

@@ -160,11 +160,12 @@ class Sandbox:
     def call(self, index: int, op: Op) -> Result:
         """Call ``c<index>`` on memory holding only this op's inputs.
 
-        Memory is cleared first: earlier calls wrote engine-specific bytes
-        (timestamps, inode numbers, random bytes) that this call's pointers
-        could otherwise read as iovecs or paths.
+        Memory is filled with "x" first: earlier calls wrote engine-specific
+        bytes (timestamps, inode numbers, random bytes) that this call's
+        pointers could otherwise read as iovecs or paths, and "x" rather than
+        zeros keeps stray NULs out of paths (see ``PATH_ROOM``).
         """
-        self.memory.write(self.store, bytes(PAGE), 0)
+        self.memory.write(self.store, b"x" * PAGE, 0)
         for at, path in zip(PATH_AT, op["paths"]):
             self.memory.write(self.store, path.encode()[:PATH_ROOM].ljust(PATH_ROOM, b"x"), at)
         for i, (ptr, length) in enumerate(op["iovecs"]):

@@ -130,6 +130,13 @@ def test_following_set_times_with_nothing_to_set_needs_the_file_like_wasmtime() 
     assert run_ops(ops).status == CONCLUSIVE
 
 
+def test_empty_symlink_target_is_enoent_before_a_too_long_name_like_wasmtime() -> None:
+    """Regression: an empty target with a 300-byte link name was ENAMETOOLONG; wasmtime says ENOENT."""
+    ops = [call("path_symlink", [9, 0, 3, 1536, 300], paths=("", "x" * 300)),
+           call("path_symlink", [1024, 1, 3, 1536, 300], paths=("f", "x" * 300))]
+    assert run_ops(ops).status == CONCLUSIVE
+
+
 def test_oracle_catches_a_wrong_errno_and_an_escape(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(preview1, "MAX_IOVEC_LEN", 1 << 40)
     execution = run_ops([call("fd_read", [9, 512, 1, 16], iovecs=((100, 0xFFFF_FFFF), (0, 0)))])

@@ -16,6 +16,7 @@ then never follows a symlink on its own.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from contextlib import contextmanager
@@ -79,13 +80,19 @@ class Walk:
         del self.stack[1:]
 
 
-def _kind(dirfd: int, name: str) -> int | None:
-    """st_mode of ``name`` (not following symlinks), or None if it does not exist."""
+def _kind(dirfd: int, name: str, final: bool = False) -> int | None:
+    """st_mode of ``name`` (not following symlinks), or None if it does not exist.
+
+    A ``final`` name too long to stat is left to the operation on it, which
+    may fail first for another reason (an empty symlink target is ENOENT).
+    """
     try:
         return os.stat(name, dir_fd=dirfd, follow_symlinks=False).st_mode
     except FileNotFoundError:
         return None
     except OSError as exc:
+        if final and exc.errno == errno.ENAMETOOLONG:
+            return None
         raise raise_os(exc) from None
 
 
@@ -139,7 +146,7 @@ def resolve(base_fd: int, path: str, follow: bool,
                 walk.up()
                 continue
             last = all(c in ("", ".") for c in pending)
-            mode = _kind(walk.fd, comp)
+            mode = _kind(walk.fd, comp, final=last)
             if mode is not None and stat.S_ISLNK(mode) and (follow or not last or _dir_required(pending)):
                 expanded = walk.expand(comp)
                 expanded.reverse()

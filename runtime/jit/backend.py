@@ -80,25 +80,24 @@ class NativeCode:
 
 
 def _light_pipeline(tm: llvm.TargetMachine):
-    """This thread's (pass builder, function pass manager) for opt level 1: SSA construction and
-    local clean-up only, most of the speed for a fraction of O2's time.
+    """A pass builder and this thread's function pass manager for opt level 1: SSA construction
+    and local clean-up only, most of the speed for a fraction of O2's time.
 
-    Built once and reused: a function pass manager already runs its passes on
-    one function after another, and these three keep nothing from one function
-    to the next (llvmlite gives every run fresh analysis managers), so a module
-    more changes nothing; a builder and manager per compilation cost time and
-    leaked ~5 KB of LLVM memory each time.  O2/O3 cannot be reused this way:
-    a default module pipeline is used up by its run.
+    The pass manager is built once per thread and reused: it already runs its
+    passes on one function after another, and these three keep nothing from one
+    function to the next, so a module more changes nothing (building one per
+    compilation leaked ~3 KB of LLVM memory each time).  The pass builder is
+    new each time: one kept alive gathers state from every run, and compiling
+    got slower with each module compiled.  O2/O3 pipelines cannot be reused at
+    all: a default module pipeline is used up by its run.
     """
-    light = getattr(_per_thread, "light", None)
-    if light is None:
-        pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=1))
-        fpm = llvm.create_new_function_pass_manager()
+    fpm = getattr(_per_thread, "light_fpm", None)
+    if fpm is None:
+        fpm = _per_thread.light_fpm = llvm.create_new_function_pass_manager()
         fpm.add_sroa_pass()
         fpm.add_instruction_combine_pass()
         fpm.add_simplify_cfg_pass()
-        light = _per_thread.light = (pb, fpm)
-    return light
+    return llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=1)), fpm
 
 
 def emit_object(ir_text: str, opt_level: int) -> bytes:

@@ -83,6 +83,10 @@ class Campaign:
         self.logs_dir = base / "logs" / f"{stamp}-{os.getpid()}"
         self.libfuzzer_dir = base / "libfuzzer"
         self.job_failures: list[dict[str, Any]] = []
+        # libFuzzer files already there (earlier campaigns) are not this campaign's findings
+        self._adopted: set[str] = set(os.listdir(self.libfuzzer_dir)) if self.libfuzzer_dir.is_dir() else set()
+        self._adopted_signatures: Counter = Counter()
+        self._adopted_new = 0
         self._tty = out.isatty()
         self._last_line = 0.0
 
@@ -132,7 +136,8 @@ class Campaign:
         if code == 0 and not budget_left:
             slot.done = True
             return
-        tail = slot.log.read_bytes()[-3000:].decode("utf-8", "replace") if slot.log.exists() else ""
+        tail = slot.log.read_bytes()[-20000:].decode("utf-8", "replace") if slot.log.exists() else ""
+        self._adopt(tail)
         self.job_failures.append({"job": slot.index, "exit": code, "log": str(slot.log), "tail": tail[-1500:]})
         self._print(f"\nfuzzrt: job {slot.index} exited with status {code}; see {slot.log}\n")
         if not budget_left or slot.restarts >= MAX_JOB_RESTARTS:
@@ -140,6 +145,17 @@ class Campaign:
             return
         slot.restarts += 1
         self._start(slot, remaining)
+
+    def _adopt(self, log_text: str) -> None:
+        """Artifacts for the crash/timeout files a job that died left behind (see ``crashes``)."""
+        from fuzzrt.artifacts import ArtifactStore
+
+        from .crashes import adopt
+        for signature, result in adopt(self.target, self.libfuzzer_dir, ArtifactStore(self.options.artifacts),
+                                       self._adopted, log_text):
+            self._adopted_signatures[signature] += 1
+            self._adopted_new += result.new
+            self._print(f"\nfuzzrt: the job died on an input ({signature}); artifact {result.path}\n")
 
     def _coverage(self, slot: _Slot) -> int:
         """The last ``cov:`` figure libFuzzer printed in the slot's log."""
@@ -174,6 +190,11 @@ class Campaign:
             signatures.update(job.get("signatures", {}))
             seconds.update(job.get("seconds", {}))
             features = max(features, int(job.get("features", 0)))
+        # inputs that killed a job: counted as executions with findings (the job could not count them)
+        total["execs"] += sum(self._adopted_signatures.values())
+        total["findings"] += sum(self._adopted_signatures.values())
+        total["new_findings"] += self._adopted_new
+        signatures.update(self._adopted_signatures)
         coverage = max((self._coverage(s) for s in slots), default=0) if self.options.engine == "atheris" \
             else features
         execs = total["execs"]

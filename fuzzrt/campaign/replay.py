@@ -5,6 +5,7 @@ from fuzzrt.artifacts import Artifact
 from fuzzrt.generators.case import Generated
 
 from .context import TargetContext
+from .crashes import failed_execution, in_process_failure, replay_in_child
 from .execution import Execution
 from .registry import get_target
 
@@ -22,6 +23,11 @@ def replay_artifact(artifact: Artifact, ctx: TargetContext, wasm: bytes | None =
     if wasm is not None:
         case = Generated(wasm, case.generator, dict(case.config), case.canonical_nans,
                          None if case.calls is None else list(case.calls))
+    if in_process_failure(artifact):
+        # the fuzzing process itself died or hung on this case: replaying here could do the same to us
+        failure = replay_in_child(artifact, case, ctx.deadline)
+        if failure is not None:
+            return failed_execution(artifact, case, failure)
     execution = Execution(target.name, artifact.raw_input, case=case, plan=artifact.plan)
     target.replay(execution, ctx)
     return execution

@@ -23,9 +23,10 @@ all of them, and lives here:
   ``fuzzrt shrink`` delta-debugs (see ``fuzzrt.campaign.shrink``).
 
 A hard crash of the runtime (a signal in JIT code) kills the fuzzing process;
-libFuzzer then saves the raw input as ``crash-*`` and the campaign restarts
-the job (``fuzzrt.campaign.manager``), and since generation is deterministic
-the input regenerates the same op list.
+libFuzzer then saves the raw input as ``crash-*``, the campaign restarts the
+job (``fuzzrt.campaign.manager``) and adopts the file as an artifact, with the
+op list regenerated from it (generation is deterministic); ``repro`` replays
+such an artifact in a child process (``fuzzrt.campaign.crashes``).
 
 Finding details are ``<op>:<expected kind>-><actual kind>`` (or
 ``<op>:<kind>:value`` when only the value differs): op names and error

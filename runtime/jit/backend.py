@@ -44,12 +44,13 @@ def host_cpu() -> tuple[str, str]:
 
 _per_thread = threading.local()
 
-#: The small code model with position-independent code: JITLink places each object's sections in
-#: one allocation, so every internal reference fits in 32 bits and calls to external symbols
-#: (memcpy, libm) go through the stubs it creates.  The large model ("jitdefault") would load
-#: every callee address into a register first, which LLVM's fast instruction selector cannot do:
-#: every function with a call would fall back to the slow selector at opt levels 0 and 1.
-CODE_MODEL = "small"
+#: The large code model ("jitdefault"): every reference to another section is a 64-bit address.
+#: llvmlite's LLJIT links objects with RuntimeDyld, whose memory manager maps each section on its
+#: own; with the small model a 32-bit PC-relative reference from code to a constant pool can end up
+#: out of range, and this LLVM build aborts the process on it (found by the differential fuzzer in
+#: ``RuntimeDyldELF::resolveX86_64Relocation``).  The price: callees are called through a register,
+#: and LLVM's fast instruction selector falls back to the slower one on functions with calls.
+CODE_MODEL = "jitdefault"
 
 
 def _target_machine(opt: int) -> llvm.TargetMachine:

@@ -173,3 +173,14 @@ def test_a_host_call_loop_is_cut_off_identically(engines):
     ref, run = both(engines, wat, [Call("spin")])
     assert ref.calls[0].status.kind == run.calls[0].status.kind == HOST_TRAP
     assert len(ref.calls[0].host_calls) == len(run.calls[0].host_calls) == MAX_HOST_CALLS
+
+
+def test_table_growth_is_limited_alike(engines):
+    """Both stores carry the plan's table limit: without it wasmtime tried to build a 4-billion-element
+    table (the worker hung until its deadline) while the runtime refused at its own ceiling."""
+    wat = """(module (table 0 externref)
+      (func (export "grow") (param i32) (result i32) (table.grow 0 (ref.null extern) (local.get 0))))"""
+    limit = ExecPlan().table_elements
+    calls = [Call("grow", [(I32, n)]) for n in (limit + 1, 1000, limit - 999)]
+    for out in both(engines, wat, calls):
+        assert [c.results for c in out.calls] == [((I32, 2**32 - 1),), ((I32, 0),), ((I32, 2**32 - 1),)], out.engine

@@ -12,6 +12,7 @@ from typing import Any
 
 from fuzzrt.generators.unstructured import Unstructured
 from runtime.features import Features
+from runtime.vm.table import MAX_TABLE_ELEMENTS
 
 #: The proposals fuzzed cases use, in the generators and on both engines: WebAssembly 2.0 with
 #: fixed-width SIMD, the runtime's and wasmtime's default.  The one switch for SIMD fuzzing.
@@ -20,6 +21,12 @@ FEATURES = Features(simd=True)
 #: fuel per exported call (and for instantiation), the same on both engines.  Generous: a
 #: terminating smith module runs far less; what exhausts it is a loop that never ends.
 DEFAULT_FUEL = 2_000_000
+
+#: the store limit on table elements, set on both engines.  It is the runtime's own ceiling;
+#: wasmtime has none by default, so a ``table.grow`` by 4 billion made it try to build a table
+#: of 32 GiB and the worker hung until its deadline (16 times in a 10-minute campaign).  With
+#: the same limit both engines answer -1, as the spec allows.
+DEFAULT_TABLE_ELEMENTS = MAX_TABLE_ELEMENTS
 
 #: the runtime's opt levels, weighted toward the fast-compiling ones: most inputs are tiny and
 #: LLVM's O2 pipeline costs 3-4x the compile time of levels 0/1 on them, so one case in eight
@@ -30,11 +37,12 @@ _WASMTIME_OPT_LEVELS = ("none", "speed")
 
 @dataclass(frozen=True, slots=True)
 class ExecPlan:
-    """Engine settings and host behaviour for one case (identical on both engines)."""
+    """Engine settings, store limits and host behaviour for one case (identical on both engines)."""
 
     runtime_opt_level: int = 1
     wasmtime_opt_level: str = "speed"
     fuel: int = DEFAULT_FUEL
+    table_elements: int = DEFAULT_TABLE_ELEMENTS
     #: a host import traps when the hash of its arguments is divisible by this (0: never)
     host_trap_modulus: int = 0
     #: keep the bytes of exported memories in every snapshot (artifacts, NaN-tolerant diffs)

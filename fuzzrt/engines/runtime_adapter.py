@@ -79,7 +79,9 @@ class RuntimeEngine(EngineAdapter):
         return engine
 
     def session(self, plan: ExecPlan) -> rt.Store:
-        return rt.Store(self._engine(plan))
+        store = rt.Store(self._engine(plan))
+        store.set_limits(table_elements=plan.table_elements)
+        return store
 
     def compile(self, session: rt.Store, wasm: bytes) -> rt.Module:
         if wasm[:4] != b"\0asm":

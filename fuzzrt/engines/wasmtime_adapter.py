@@ -140,7 +140,9 @@ class WasmtimeEngine(EngineAdapter):
         return engine
 
     def session(self, plan: ExecPlan) -> wasmtime.Store:
-        return wasmtime.Store(self.engine(plan))
+        store = wasmtime.Store(self.engine(plan))
+        store.set_limits(table_elements=plan.table_elements)
+        return store
 
     def compile(self, session: wasmtime.Store, wasm: bytes) -> wasmtime.Module:
         key = (id(session.engine), hashlib.sha256(wasm).digest())    # engines are never freed: ids unique

@@ -133,3 +133,42 @@ def test_engine_and_module_shared_across_threads_compile_concurrently() -> None:
     for t in threads:
         t.join()
     assert sorted(results) == list(range(8))
+
+
+XORSHIFT = """(module (func (export "mix") (param $n i32) (param $x i32) (result i32) (local $i i32)
+  (block $d (loop $l
+    (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+    (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 13))))
+    (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 17))))
+    (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 5))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $l)))
+  (local.get $x)))"""
+
+
+def test_a_func_running_on_one_thread_is_refused_to_another_and_keeps_its_result() -> None:
+    """Calls reuse one argument/result buffer per Func: a second thread must be refused before it
+    writes there, or the running call could return the intruder's value.  (A xorshift loop, which
+    LLVM cannot reduce to a closed form as it can a counting loop, keeps the first call running.)"""
+    engine = rt.Engine()
+    store = rt.Store(engine)
+    mix = rt.Instance(store, rt.Module(engine, XORSHIFT), []).exports(store)["mix"]
+    n, seed = 150_000_000, 2463534242 - 2**32
+    results: list[int] = []
+    worker = threading.Thread(target=lambda: results.append(mix(store, n, seed)))
+    worker.start()
+    refused = 0
+    while worker.is_alive():
+        try:
+            mix(store, 1, 1)
+        except rt.StoreInUseError:
+            refused += 1
+    worker.join()
+    assert refused > 0
+    assert results == [mix(store, n, seed)]
+    x = 1
+    for _ in range(3):
+        x ^= (x << 13) & 0xFFFF_FFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFF_FFFF
+    assert mix(store, 3, 1) == x - (x >> 31 << 32)

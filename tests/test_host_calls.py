@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import wasmtime
 
 import runtime as rt
 
@@ -164,3 +165,31 @@ def test_huge_table_validates_but_instantiation_is_a_resource_error() -> None:
     module = rt.Module(engine, "(module (table 4000000000 funcref))")
     with pytest.raises(rt.ResourceLimitError):
         rt.Instance(rt.Store(engine), module, [])
+
+
+@pytest.mark.parametrize("api", [rt, wasmtime], ids=["runtime", "wasmtime"])
+def test_a_func_reentered_through_a_host_function_keeps_each_calls_values(api) -> None:
+    """f calls a host function that calls f again, five deep, with two arguments and two results:
+    each level must see its own arguments and return its own results (the runtime reuses one word
+    buffer per Func across nested calls)."""
+    wat = """(module (import "h" "again" (func $again (param i32 i64) (result i64 i32)))
+      (func (export "f") (param i32 i64) (result i64 i32) (local $r i64) (local $d i32)
+        (if (result i64 i32) (i32.eqz (local.get 0))
+          (then (local.get 1) (i32.const 0))
+          (else
+            (call $again (i32.sub (local.get 0) (i32.const 1)) (i64.mul (local.get 1) (i64.const -3)))
+            (local.set $d) (local.set $r)
+            (i64.add (local.get $r) (local.get 1)) (i32.add (local.get $d) (local.get 0))))))"""
+    engine = api.Engine()
+    store = api.Store(engine)
+    ty = api.FuncType([api.ValType.i32(), api.ValType.i64()], [api.ValType.i64(), api.ValType.i32()])
+    exports: dict = {}
+    again = api.Func(store, ty, lambda n, x: exports["f"](store, n, x))
+    exports["f"] = api.Instance(store, api.Module(engine, wat), [again]).exports(store)["f"]
+
+    def model(n: int, x: int) -> list[int]:
+        if n == 0:
+            return [x, 0]
+        r, d = model(n - 1, -3 * x)
+        return [r + x, d + n]
+    assert list(exports["f"](store, 5, 7)) == model(5, 7) == [7 - 21 + 63 - 189 + 567 - 1701, 15]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import weakref
-from threading import get_ident
 from typing import Any, Callable, Sequence
 
 from ..errors import WasmError
@@ -31,6 +30,15 @@ def _entry_fn(addr: int):
     if fn is None:
         fn = _entry_fns[addr] = _ENTRY_TYPE(addr)
     return fn
+
+
+def _decode(decs: tuple, buf: Any) -> Any:
+    """The Python value(s) of a call's results: None, one value, or a list, as wasmtime-py returns them."""
+    if len(decs) == 1:
+        return decs[0](buf[0])
+    if not decs:
+        return None
+    return [d(buf[i]) for i, d in enumerate(decs)]
 
 
 class Caller:
@@ -129,16 +137,20 @@ class Func:
 
         wide = _WideLayout(sig) if T.V128 in sig.params or T.V128 in sig.results else None
         words = max(len(sig.params), len(sig.results), 1) if wide is None else wide.words
-        plan = (ctypes.c_uint64 * words, tuple(enc(t) for t in sig.params),
-                tuple(dec(t) for t in sig.results), wide)
+        buf_type = ctypes.c_uint64 * words
+        # the buffer of the direct path (see __call__); wide values and host functions take a fresh
+        # buffer per call instead (``_invoke``)
+        direct = buf_type() if wide is None and self._entry is not None else None
+        plan = (buf_type, tuple(enc(t) for t in sig.params), tuple(dec(t) for t in sig.results), wide,
+                direct, ctypes.addressof(direct) if direct is not None else 0)
         self._plan = plan
         return plan
 
     def _invoke(self, store: Store, words: list[int]) -> ctypes.Array:
-        """Run the function on a word buffer; return the buffer holding the results.
+        """Run the function on a fresh word buffer; return the buffer holding the results.
 
-        This is the hot path of every Python -> wasm call, so the store's
-        thread claim (see ``Store._enter``) is inlined rather than called.
+        The path of host functions, v128 signatures and ``call_vals``; plain
+        wasm calls take the direct path in ``__call__``.
         """
         buf = (self._plan or self._make_plan())[0](*words)
         entry = self._entry
@@ -147,37 +159,54 @@ class Func:
                 raise WasmError("this Store has been closed")
             status = self._host_entry(ctypes.addressof(buf))
         else:
-            if store._owner != get_ident():
-                store._claim()
-            store._depth += 1
+            outer = store._enter()
             try:
                 status = entry(self._ref_addr, buf)
             finally:
-                store._depth -= 1
-                if not store._depth:
-                    store._owner = None
-                    store._guard.release()
+                store._leave(outer)
         if status:
             raise store._trap(status)
         return buf
 
     def __call__(self, store: Store, *params: Any) -> Any:
-        """Call with Python values; None, one value, or a list, as wasmtime-py does."""
+        """Call with Python values; None, one value, or a list, as wasmtime-py does.
+
+        A wasm function with no v128 in its type reuses one word buffer, passed
+        by address (a fresh ctypes array and its conversion cost a third of a
+        call).  Reuse is safe: the entry trampoline reads every argument before
+        the function runs and writes results only when it returns, so a nested
+        call of the same Func (through a host function) finishes with the
+        buffer before the outer one writes its results; and the buffer is
+        filled and read only while this thread holds the store, so another
+        thread is refused before it can touch it.
+        """
         if store is not self._store:
             store = self._check_store(store)
-        _, encs, decs, wide = self._plan or self._make_plan()
+        _, encs, decs, wide, buf, addr = self._plan or self._make_plan()
         if len(params) != len(encs):
             raise TypeError(f"expected {len(encs)} arguments for a function of type "
                             f"{self._sig}, got {len(params)}")
-        if wide is None:
-            buf = self._invoke(store, [e(v) for e, v in zip(encs, params)])
-        else:
-            buf = wide.results(self._invoke(store, wide.params([e(v) for e, v in zip(encs, params)])))
-        if len(decs) == 1:
-            return decs[0](buf[0])
-        if not decs:
-            return None
-        return [d(buf[i]) for i, d in enumerate(decs)]
+        if buf is None:
+            words = [e(v) for e, v in zip(encs, params)]
+            if wide is None:
+                return _decode(decs, self._invoke(store, words))
+            return _decode(decs, wide.results(self._invoke(store, wide.params(words))))
+        outer = store._enter()
+        try:
+            i = 0
+            for e in encs:
+                buf[i] = e(params[i])
+                i += 1
+            status = self._entry(self._ref_addr, addr)
+            if status:
+                raise store._trap(status)
+            if len(decs) == 1:
+                return decs[0](buf[0])
+            return _decode(decs, buf)
+        finally:
+            if outer:   # store._leave(outer), inlined on this path
+                store._owner = None
+                store._guard.release()
 
     def call_vals(self, store: Store, vals: Sequence[Val]) -> list[Val]:
         """Call with ``Val``s and get ``Val``s back: float bits (NaN payloads) survive exactly."""

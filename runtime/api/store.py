@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from threading import get_ident
 from typing import Any
 
 from ..errors import StoreInUseError, Trap, WasmError
@@ -46,7 +47,6 @@ class Store:
         self._pending: BaseException | None = None
         self._guard = threading.Lock()
         self._owner: int | None = None
-        self._depth = 0
         self._wasi: Any = None               # a runtime.wasi.WasiCtx once set_wasi is called
         self._instances: list[Any] = []
         self._linker_funcs: dict[Any, dict] = {}   # Linker -> its host Funcs made for this store
@@ -158,25 +158,28 @@ class Store:
         return self._resources.host_table(elem_type, min_size, max_size, init)
 
     # -- entering wasm -------------------------------------------------------------
-    def _claim(self) -> None:
-        """Make this thread the store's owner, or refuse if another thread is inside it."""
-        if self._closed:
-            raise WasmError("this Store has been closed")
-        if not self._guard.acquire(False):
+    def _enter(self) -> bool:
+        """Claim the store for this thread; True for the outermost claim, which ``_leave`` undoes.
+
+        Only the outermost call of a thread takes the guard; a nested one (wasm
+        -> host -> wasm) finds it held by its own thread.  Another thread is
+        refused, not queued: a Store is not shared, and waiting on a guest that
+        never returns would hang the caller.
+        """
+        if self._guard.acquire(False):
+            if self._closed:
+                self._guard.release()
+                raise WasmError("this Store has been closed")
+            self._owner = get_ident()
+            return True
+        if self._owner != get_ident():
             raise StoreInUseError(
                 "this Store is already running wasm on another thread; "
                 "a Store may be used by one thread at a time")
-        self._owner = threading.get_ident()
+        return False
 
-    def _enter(self) -> None:
-        """Claim the store for this thread (re-entrant); refuse a second thread."""
-        if self._owner != threading.get_ident():
-            self._claim()
-        self._depth += 1
-
-    def _leave(self) -> None:
-        self._depth -= 1
-        if self._depth == 0:
+    def _leave(self, outer: bool) -> None:
+        if outer:
             self._owner = None
             self._guard.release()
 

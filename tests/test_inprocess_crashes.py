@@ -81,6 +81,9 @@ def test_campaign_adopts_the_input_that_killed_its_job(tmp_path: Path, crashing_
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "killer").write_bytes(INPUT)
+    earlier = tmp_path / "work" / "validate" / "libfuzzer" / "crash-of-an-earlier-campaign"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"\x01")
     summary_path = tmp_path / "summary.json"
     subprocess.run([sys.executable, "-m", "fuzzrt", "fuzz", "validate", "--time", "8", "--corpus", str(corpus),
                     "--artifacts", str(tmp_path / "artifacts"), "--work-dir", str(tmp_path / "work"),
@@ -90,3 +93,6 @@ def test_campaign_adopts_the_input_that_killed_its_job(tmp_path: Path, crashing_
     assert summary["signatures"].get(signature) == 1 and summary["new_findings"] >= 1
     [saved] = [Artifact.load(p) for p in summary["new_artifacts"]]
     assert saved.signature == signature and saved.raw_input == INPUT
+    # the summary names this campaign's libFuzzer files only
+    [raw] = summary["libfuzzer_artifacts"]
+    assert Path(raw).name.startswith("crash-") and Path(raw).read_bytes() == INPUT

@@ -84,7 +84,9 @@ class Campaign:
         self.libfuzzer_dir = base / "libfuzzer"
         self.job_failures: list[dict[str, Any]] = []
         # libFuzzer files already there (earlier campaigns) are not this campaign's findings
-        self._adopted: set[str] = set(os.listdir(self.libfuzzer_dir)) if self.libfuzzer_dir.is_dir() else set()
+        self._libfuzzer_before = frozenset(os.listdir(self.libfuzzer_dir)) if self.libfuzzer_dir.is_dir() \
+            else frozenset()
+        self._adopted: set[str] = set(self._libfuzzer_before)
         self._adopted_signatures: Counter = Counter()
         self._adopted_new = 0
         self._tty = out.isatty()
@@ -284,7 +286,8 @@ class Campaign:
             "artifacts": str(o.artifacts),
             "new_artifacts": sorted(str(p) for p in _artifact_dirs(o.artifacts) - known_before),
             "job_failures": self.job_failures,
-            "libfuzzer_artifacts": sorted(str(p) for p in self.libfuzzer_dir.iterdir()),
+            "libfuzzer_artifacts": sorted(str(p) for p in self.libfuzzer_dir.iterdir()
+                                          if p.name not in self._libfuzzer_before),
             "logs": str(self.logs_dir),
         })
         return summary

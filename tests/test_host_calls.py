@@ -193,3 +193,16 @@ def test_a_func_reentered_through_a_host_function_keeps_each_calls_values(api) -
         r, d = model(n - 1, -3 * x)
         return [r + x, d + n]
     assert list(exports["f"](store, 5, 7)) == model(5, 7) == [7 - 21 + 63 - 189 + 567 - 1701, 15]
+
+
+def test_a_bad_argument_is_reported_before_the_closed_store() -> None:
+    """The API contract the api-calls model checks (fuzzrt/oracles/api_model.py): arguments are
+    type-checked first, then the store; the fast call path must keep that order (found by api-calls)."""
+    engine = rt.Engine()
+    store = rt.Store(engine)
+    f = rt.Instance(store, rt.Module(engine, '(module (func (export "f") (param i32)))'), []).exports(store)["f"]
+    store.close()
+    with pytest.raises(TypeError):
+        f(store, "not an i32")
+    with pytest.raises(rt.WasmError, match="this Store has been closed"):
+        f(store, 1)

@@ -191,6 +191,9 @@ class Func:
             if wide is None:
                 return _decode(decs, self._invoke(store, words))
             return _decode(decs, wide.results(self._invoke(store, wide.params(words))))
+        if store._closed:   # the contract: a bad argument is reported before the closed store
+            for e, v in zip(encs, params):
+                e(v)
         outer = store._enter()
         try:
             i = 0

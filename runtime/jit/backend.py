@@ -6,10 +6,12 @@ Splitting the two is what makes the on-disk code cache (``cache.py``) possible:
 a cache hit skips IR generation, optimisation and code generation and only
 links the stored object, which takes well under a millisecond.
 
-Every compilation parses into an LLVM context of its own, so compilations run
-in parallel (a large module is split across cores); only linking into the
-shared LLJIT takes the process-wide lock.  Running generated code needs none.  Each loaded object is owned by the Python object
-returned for it: when the last reference goes, LLJIT frees its machine code.
+Every compilation parses into an LLVM context of its own, so compilations on
+different threads never share LLVM state; they still take turns, because
+llvmlite holds one process-wide lock around every call into LLVM.  Linking
+into the shared LLJIT also takes this module's lock.  Running generated code
+needs neither.  Each loaded object is owned by the Python object returned for
+it: when the last reference goes, LLJIT frees its machine code.
 """
 from __future__ import annotations
 
@@ -104,8 +106,8 @@ def _light_pipeline(tm: llvm.TargetMachine):
 def emit_object(ir_text: str, opt_level: int) -> bytes:
     """Optimise ``ir_text`` and generate a relocatable object file.
 
-    Each call works in an LLVM context of its own, so several may run at once on
-    different threads (llvmlite releases the GIL inside LLVM).
+    Each call works in an LLVM context of its own, so it may be called from any
+    thread (llvmlite runs one LLVM call at a time process-wide).
 
     Optimisation levels: 0 = none (fast instruction selection); 1 = the light
     pipeline with fast instruction selection, for when compile time dominates

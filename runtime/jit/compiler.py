@@ -10,9 +10,7 @@ defines it, so types only imported functions have need none).
 from __future__ import annotations
 
 import ctypes
-import os
 import struct
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from llvmlite import ir
@@ -42,12 +40,11 @@ class CompiledModule:
 
 
 class ModuleCompiler:
-    """Builds the LLVM IR of a module, optionally split into partitions.
+    """Builds the LLVM IR of a module: one LLVM module, compiled in one piece.
 
-    A large module is split into one partition per core, each an LLVM module of
-    its own compiled on its own thread and LLVM context; functions then keep
-    external linkage so calls across partitions link.  Partition 0 also holds
-    the entry trampolines and the ``__wasm_funcs`` table.
+    One piece because llvmlite serialises every call into LLVM behind one
+    process-wide lock: splitting a large module across threads (tried) compiled
+    no faster, and calls between the parts could no longer be inlined.
     """
 
     def __init__(self, module: Module, opts: CodegenOptions):
@@ -69,67 +66,27 @@ class ModuleCompiler:
             ft = self._fn_types[sig] = wasm_fn_type(sig)
         return ft
 
-    def callee(self, func_index: int, module: fastir.Module):
-        """The defined function ``func_index`` as seen from ``module`` (declared if elsewhere)."""
-        fn = self.functions[func_index]
-        if fn.module is module:
-            return fn
-        return module.declare(fn.name, fn.function_type)
-
-    def _partition(self, parts: int) -> list[list[int]]:
-        """Defined function indices per partition, balanced by body size (largest first)."""
-        n_imp = self.num_imported_funcs
-        order = sorted(range(len(self.module.funcs)), key=lambda i: -len(self.module.funcs[i].body))
-        buckets: list[list[int]] = [[] for _ in range(parts)]
-        sizes = [0] * parts
-        for i in order:
-            k = sizes.index(min(sizes))
-            buckets[k].append(n_imp + i)
-            sizes[k] += len(self.module.funcs[i].body)
-        return buckets
-
-    def build(self, parts: int = 1) -> list[str]:
-        """Emit the LLVM IR: one text per partition."""
-        parts = max(1, min(parts, len(self.module.funcs)))
-        modules = [fastir.Module(f"wasm{k}") for k in range(parts)]
-        buckets = self._partition(parts)
-        for k, indices in enumerate(buckets):
-            for idx in sorted(indices):
-                fn = fastir.Function(modules[k], self.fn_type(self.func_sig(idx)), f"f{idx}")
-                if parts == 1:
-                    fn.linkage = "internal"
-                self.functions[idx] = fn
+    def build(self) -> str:
+        """Emit the LLVM IR of the module: its functions, entry trampolines and ``__wasm_funcs`` table."""
+        main = fastir.Module("wasm")
+        for i in range(len(self.module.funcs)):
+            idx = self.num_imported_funcs + i
+            fn = fastir.Function(main, self.fn_type(self.func_sig(idx)), f"f{idx}")
+            fn.linkage = "internal"
+            self.functions[idx] = fn
         for i, func in enumerate(self.module.funcs):
             idx = self.num_imported_funcs + i
             FunctionCompiler(self, idx, func, self.functions[idx]).compile()
-        main = modules[0]
         for ti in entry_types(self.module):
             build_entry_trampoline(main, f"entry{ti}", self.module.types[ti])
-        all_funcs = range(self.num_imported_funcs, self.num_imported_funcs + len(self.module.funcs))
-        refs = ", ".join(f"ptr {self.callee(idx, main).get_reference()}" for idx in all_funcs)
+        refs = ", ".join(f"ptr {fn.get_reference()}" for fn in self.functions.values())
         main.add_global(f"@{FUNCS_SYMBOL} = constant [{len(self.module.funcs)} x ptr] [{refs}]")
-        return [str(m) for m in modules]
+        return str(main)
 
 
 def entry_types(module: Module) -> list[int]:
     """The type indices that get an entry trampoline: those of the defined functions."""
     return sorted({f.type_idx for f in module.funcs})
-
-
-#: Modules with fewer instructions than this compile in one piece: splitting them
-#: saves less than the threads and extra linking cost.
-PARALLEL_THRESHOLD = 4_000
-
-
-def _parallel_parts(module: Module) -> int:
-    size = sum(len(f.body) for f in module.funcs)
-    if size < PARALLEL_THRESHOLD:
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, size // max(PARALLEL_THRESHOLD // 2, 1)))
 
 
 _OBJS_MAGIC = b"FZOB"
@@ -166,12 +123,7 @@ def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
     blob = cache.get(key) if key is not None else None
     objs = _unpack(blob) if blob is not None else None
     if objs is None:
-        texts = ModuleCompiler(module, opts).build(_parallel_parts(module))
-        if len(texts) == 1:
-            objs = [emit_object(texts[0], opt_level)]
-        else:
-            with ThreadPoolExecutor(len(texts)) as pool:
-                objs = list(pool.map(lambda t: emit_object(t, opt_level), texts))
+        objs = [emit_object(ModuleCompiler(module, opts).build(), opt_level)]
         if key is not None:
             cache.put(key, _pack(objs))
     native = load_object(objs, exported)

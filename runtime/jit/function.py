@@ -499,7 +499,7 @@ class FunctionCompiler:
             n = len(sig.params)
             args = self.stack[len(self.stack) - n:] if n else []
             del self.stack[len(self.stack) - n:]
-            r = self.b.call(self.ctx.callee(f, self.fn.module), [self.vmctx] + args)
+            r = self.b.call(self.ctx.functions[f], [self.vmctx] + args)
             self._check_callee_trap()
             self._reload_memory()
             self._push_results(r, sig.results)

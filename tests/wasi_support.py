@@ -9,7 +9,6 @@ memory and the sandbox's files.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Callable
 import wasmtime
 
 import runtime as rt
+from fuzzrt.campaign.targets import wasi_syscalls
 from runtime.wasi.abi import MODULE, SIGNATURES, WIDE_KINDS
 
 ENGINES = {"runtime": rt, "wasmtime": wasmtime}
@@ -44,35 +44,13 @@ _WAT_CACHE: dict[int, str] = {}
 
 
 def populate(root: Path) -> None:
-    """The starting contents of every sandbox: files, a subdirectory, symlinks."""
-    (root / "f.txt").write_bytes(b"hello world")
+    """The starting contents of every sandbox: the wasi-syscalls target's tree plus an empty file."""
+    wasi_syscalls.populate(root)
     (root / "empty").write_bytes(b"")
-    (root / "sub").mkdir()
-    (root / "sub" / "inner.txt").write_bytes(b"inner")
-    (root / "sub" / "deeper").mkdir()
-    (root / "link_to_f").symlink_to("f.txt")
-    (root / "link_to_sub").symlink_to("sub")
-    (root / "dangling").symlink_to("nowhere")
-    (root / "escape_abs").symlink_to("/etc")
-    (root / "escape_up").symlink_to("../outside")
-    (root / "loop_a").symlink_to("loop_b")
-    (root / "loop_b").symlink_to("loop_a")
 
 
-def snapshot(root: Path) -> dict[str, Any]:
-    """Files, directories and symlinks under ``root`` with their contents (no times)."""
-    out: dict[str, Any] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            p = Path(dirpath) / name
-            rel = str(p.relative_to(root))
-            if p.is_symlink():
-                out[rel] = ("link", os.readlink(p))
-            elif p.is_dir():
-                out[rel] = ("dir",)
-            else:
-                out[rel] = ("file", p.read_bytes())
-    return out
+#: files, directories and symlinks under a root with their contents (no times)
+snapshot = wasi_syscalls.tree
 
 
 class Session:

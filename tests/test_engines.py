@@ -147,6 +147,24 @@ def test_memory_snapshots_digest_and_capture(engines):
     assert "0:m" in captured.memory_bytes()
 
 
+def test_memory_digests_follow_every_change_and_only_changes(engines):
+    """Digests are reused while a memory's bytes stay the same (``MemoryDigests``): a write, a
+    call that writes nothing, a write that restores the first bytes, and a grow must give new,
+    same, first, and new digests."""
+    wat = """(module (memory (export "m") 1)
+      (func (export "set") (param i32) (i32.store (i32.const 8) (local.get 0)))
+      (func (export "grow") (drop (memory.grow (i32.const 1))))
+      (func (export "nothing")))"""
+    calls = [Call("set", [(I32, 7)]), Call("nothing"), Call("set", [(I32, 0)]), Call("grow")]
+    for out in both(engines, wat, calls, ExecPlan(capture_memory=True)):
+        states = [out.init_state] + [c.state for c in out.calls]
+        m = [s.memories[0].digest for s in states]
+        assert m[1] != m[0] and m[2] == m[1] and m[3] == m[0] and m[4] not in m[:4]
+        assert states[1].memories[0].data[8:12] == bytes([7, 0, 0, 0])
+        assert states[3].memories[0].data == states[0].memories[0].data
+        assert states[4].memories[0].length == 2 * 65536
+
+
 def test_harness_chosen_calls_come_from_wasmtime_and_are_replayed(engines):
     wat = '(module (func (export "a") (param i32) (result i32) local.get 0) (func (export "b") (param f64)))'
     result = execute(Job(rt.wat2wasm(wat), None, ExecPlan(), bytes(range(64))), engines)

@@ -2,8 +2,7 @@
 
 It owns the compiled-code cache (a module compiled once serves every Store), the
 engine-wide signature ids that make ``call_indirect`` type checks work across
-modules, the host-function trampolines (one per signature), the epoch counter
-that epoch interruption reads, and the instance allocator chosen by
+modules, the epoch counter that epoch interruption reads, and the instance allocator chosen by
 ``Config.allocation_strategy`` (whose pools, when pooling, all its stores share).
 All of it is thread-safe, so an Engine can be shared between threads.
 """
@@ -15,7 +14,7 @@ import threading
 from collections import OrderedDict
 
 from ..jit.cache import CodeCache, default_cache_dir
-from ..jit.compiler import CompiledModule, compile_host_trampolines, compile_module
+from ..jit.compiler import CompiledModule, compile_module
 from ..jit.function import CodegenOptions
 from ..syntax.ast import Module as AstModule
 from ..syntax.types import FuncSig
@@ -41,7 +40,6 @@ class Engine:
         self._lock = threading.Lock()
         self._epoch = (ctypes.c_uint64 * 1)()
         self._sig_ids: dict[FuncSig, int] = {}
-        self._host_trampolines: dict[FuncSig, tuple[object, int]] = {}
         self._code: OrderedDict[bytes, CompiledModule] = OrderedDict()
         strategy = config.allocation_strategy
         #: where instances, memories and tables come from (see runtime.vm.allocator)
@@ -67,22 +65,6 @@ class Engine:
             with self._lock:
                 sid = self._sig_ids.setdefault(sig, len(self._sig_ids) + 1)
         return sid
-
-    def _host_trampoline(self, sig: FuncSig) -> int:
-        entry = self._host_trampolines.get(sig)
-        if entry is None:
-            self._prepare_host_trampolines([sig])
-            entry = self._host_trampolines[sig]
-        return entry[1]
-
-    def _prepare_host_trampolines(self, sigs) -> None:
-        """Compile the trampolines of every signature in ``sigs`` not compiled yet, in one batch."""
-        with self._lock:
-            missing = list(dict.fromkeys(s for s in sigs if s not in self._host_trampolines))
-            if missing:
-                native, addrs = compile_host_trampolines(missing)
-                for sig, addr in zip(missing, addrs):
-                    self._host_trampolines[sig] = (native, addr)
 
     def _compile(self, wasm: bytes, module: AstModule) -> CompiledModule:
         key = hashlib.sha256(wasm).digest()

@@ -13,7 +13,7 @@ import weakref
 from typing import Any, Callable, Sequence
 
 from ..errors import WasmError
-from ..jit import abi
+from ..jit import abi, trampoline_table
 from ..syntax import types as T
 from ..syntax.types import FuncSig
 from ..vm import callbacks
@@ -86,7 +86,7 @@ class Func:
         self._hostctx = (ctypes.c_uint64 * abi.HOSTCTX_SLOTS)(
             store._ctx_addr, callbacks.HOST_CALLBACK_ADDR, hid)
         self._ref = (ctypes.c_uint64 * abi.FUNCREF_SLOTS)(
-            store.engine._host_trampoline(sig), ctypes.addressof(self._hostctx),
+            trampoline_table.HOST.address(sig), ctypes.addressof(self._hostctx),
             store.engine._sig_id(sig))
         self._ref_addr = ctypes.addressof(self._ref)
         self._entry = None

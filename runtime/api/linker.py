@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import LinkError
+from ..jit import trampoline_table
 from .externs import Global, Memory, Table
 from .func import Func
 from .instance import Instance
@@ -94,6 +95,5 @@ class Linker:
             if item is None:
                 raise LinkError(f"unknown import: `{imp.module}::{imp.name}` has not been defined")
             items.append((key, item))
-        self.engine._prepare_host_trampolines(
-            item[0]._sig for _, item in items if isinstance(item, tuple))
+        trampoline_table.HOST.prepare(item[0]._sig for _, item in items if isinstance(item, tuple))
         return Instance(store, module, [self._resolve(store, key, item) for key, item in items])

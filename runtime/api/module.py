@@ -45,7 +45,7 @@ class Module:
         self._engine = engine
         self._ast = ast
         self._compiled = engine._compile(binary, ast)
-        template.link(self._compiled.func_addresses, self._compiled.trampolines)
+        template.link(self._compiled.func_addresses)
         self._template = template
 
     @classmethod

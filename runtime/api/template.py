@@ -23,7 +23,7 @@ import itertools
 from array import array
 from typing import Any, Sequence
 
-from ..jit import abi
+from ..jit import abi, trampoline_table
 from ..syntax import opcodes as O
 from ..syntax.ast import Module as AstModule
 from ..syntax.ast import SegmentMode
@@ -187,10 +187,10 @@ class InstanceTemplate:
             return None
         return MemoryImage(segments, max(offset + len(data) for offset, data in segments))
 
-    def link(self, func_addresses: Sequence[int], trampolines: Sequence[int]) -> None:
-        """Add the compiled code: each defined function's address and entry trampoline."""
+    def link(self, func_addresses: Sequence[int]) -> None:
+        """Add the compiled code: each defined function's address, and its signature's entry trampoline."""
         defined_types = self.type_idx[self.n_imported_funcs:]
-        self.entry_addrs = [trampolines[t] for t in defined_types]
+        self.entry_addrs = trampoline_table.ENTRY.addresses(self.func_sigs[self.n_imported_funcs:])
         words = array("Q")
         for addr, t in zip(func_addresses, defined_types):
             words.extend((addr, 0, self.sig_ids[t]))

@@ -2,10 +2,10 @@
 
 Defined functions are internal LLVM functions (so LLVM may inline and specialise
 calls between them); their addresses leave through one exported constant array,
-``__wasm_funcs``, which the instance uses to build its FuncRefs.  Each type that
-some defined function has also gets an entry trampoline, through which Python
-calls the functions of that type (a ``Func`` is always made by the instance that
-defines it, so types only imported functions have need none).
+``__wasm_funcs``, which the instance uses to build its FuncRefs.  The entry
+trampolines through which Python calls them are not part of a module: they
+depend on the signature alone and are shared by the whole process (see
+``trampoline_table``).
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from ..syntax.ast import Module
 from .backend import NativeCode, emit_object, load_object
 from .cache import CodeCache
 from .function import CodegenOptions, FunctionCompiler
-from .llvmtypes import PTR, wasm_fn_type
-from .trampolines import build_entry_trampoline, build_host_trampoline
+from .llvmtypes import wasm_fn_type
 
 FUNCS_SYMBOL = "__wasm_funcs"
 
@@ -35,8 +34,6 @@ class CompiledModule:
     native: NativeCode
     #: native address of each *defined* function (index = function index - imports)
     func_addresses: list[int]
-    #: entry trampoline address per type index (0 for a type no defined function has)
-    trampolines: list[int]
 
 
 class ModuleCompiler:
@@ -67,7 +64,7 @@ class ModuleCompiler:
         return ft
 
     def build(self) -> str:
-        """Emit the LLVM IR of the module: its functions, entry trampolines and ``__wasm_funcs`` table."""
+        """Emit the LLVM IR of the module: its functions and the ``__wasm_funcs`` table."""
         main = fastir.Module("wasm")
         for i in range(len(self.module.funcs)):
             idx = self.num_imported_funcs + i
@@ -77,16 +74,9 @@ class ModuleCompiler:
         for i, func in enumerate(self.module.funcs):
             idx = self.num_imported_funcs + i
             FunctionCompiler(self, idx, func, self.functions[idx]).compile()
-        for ti in entry_types(self.module):
-            build_entry_trampoline(main, f"entry{ti}", self.module.types[ti])
         refs = ", ".join(f"ptr {fn.get_reference()}" for fn in self.functions.values())
         main.add_global(f"@{FUNCS_SYMBOL} = constant [{len(self.module.funcs)} x ptr] [{refs}]")
         return str(main)
-
-
-def entry_types(module: Module) -> list[int]:
-    """The type indices that get an entry trampoline: those of the defined functions."""
-    return sorted({f.type_idx for f in module.funcs})
 
 
 _OBJS_MAGIC = b"FZOB"
@@ -116,9 +106,6 @@ def _unpack(blob: bytes) -> list[bytes] | None:
 def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
                    wasm: bytes | None = None, cache: CodeCache | None = None) -> CompiledModule:
     """Compile ``module``; with a ``cache`` (and its ``wasm`` bytes) reuse or store the object code."""
-    types = entry_types(module)
-    names = [f"entry{ti}" for ti in types]
-    exported = names + [FUNCS_SYMBOL]
     key = cache.key(wasm, (opts, opt_level)) if cache is not None and wasm is not None else None
     blob = cache.get(key) if key is not None else None
     objs = _unpack(blob) if blob is not None else None
@@ -126,23 +113,10 @@ def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
         objs = [emit_object(ModuleCompiler(module, opts).build(), opt_level)]
         if key is not None:
             cache.put(key, _pack(objs))
-    native = load_object(objs, exported)
+    native = load_object(objs, [FUNCS_SYMBOL])
     n = len(module.funcs)
     funcs = list((ctypes.c_uint64 * n).from_address(native.address(FUNCS_SYMBOL))) if n else []
-    trampolines = [0] * len(module.types)
-    for ti, name in zip(types, names):
-        trampolines[ti] = native.address(name)
-    return CompiledModule(native, funcs, trampolines)
+    return CompiledModule(native, funcs)
 
 
-def compile_host_trampolines(sigs: list[T.FuncSig]) -> tuple[NativeCode, list[int]]:
-    """Host trampolines for ``sigs``, all in one object (one LLVM run instead of one per signature)."""
-    mod = fastir.Module("host")
-    names = [f"host{i}" for i in range(len(sigs))]
-    for name, sig in zip(names, sigs):
-        build_host_trampoline(mod, name, sig)
-    native = load_object([emit_object(str(mod), 1)], names)
-    return native, [native.address(n) for n in names]
-
-
-__all__ = ["CompiledModule", "compile_module", "compile_host_trampolines", "CodegenOptions"]
+__all__ = ["CompiledModule", "compile_module", "CodegenOptions"]

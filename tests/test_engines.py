@@ -202,3 +202,25 @@ def test_table_growth_is_limited_alike(engines):
     calls = [Call("grow", [(I32, n)]) for n in (limit + 1, 1000, limit - 999)]
     for out in both(engines, wat, calls):
         assert [c.results for c in out.calls] == [((I32, 2**32 - 1),), ((I32, 0),), ((I32, 2**32 - 1),)], out.engine
+
+
+def test_outcomes_cross_the_worker_pipe_unchanged(engines):
+    """Outcomes pickle field by field (``outcome._plain_pickle``): every kind of record a case
+    produces -- statuses, host calls, snapshots with captured memory, a panic -- comes back equal."""
+    import pickle
+
+    from fuzzrt.campaign import protocol
+    from fuzzrt.engines.outcome import Panic
+
+    wat = """(module (import "host" "i32_to_i32" (func $h (param i32) (result i32)))
+      (memory (export "m") 1) (global (export "g") (mut i64) (i64.const -5)) (table (export "t") 2 funcref)
+      (func (export "f") (param i32) (result i32) (i32.store (i32.const 0) (call $h (local.get 0))) (i32.const 1))
+      (func (export "trap") unreachable))"""
+    outs = both(engines, wat, [Call("f", [(I32, 3)]), Call("trap")], ExecPlan(capture_memory=True))
+    for out in outs:
+        out.panic = Panic("call f", "KeyError", "x", "runtime/api/func.py:call", "Traceback ...")
+        tag, back = protocol.decode(protocol.encode(protocol.DONE, out)[protocol.HEADER_SIZE:])
+        assert tag == protocol.DONE and back == out
+        assert back.calls[0].host_calls and back.calls[1].status.kind == TRAP
+        assert back.calls[0].state.memories[0].data == out.calls[0].state.memories[0].data
+        assert pickle.loads(pickle.dumps(back.calls[0].status)) == out.calls[0].status

@@ -2,8 +2,10 @@
 
 It owns the compiled-code cache (a module compiled once serves every Store), the
 engine-wide signature ids that make ``call_indirect`` type checks work across
-modules, the epoch counter that epoch interruption reads, and the instance allocator chosen by
-``Config.allocation_strategy`` (whose pools, when pooling, all its stores share).
+modules, the epoch counter that epoch interruption reads, and the instance
+allocator chosen by ``Config.allocation_strategy`` (whose pools, when pooling,
+all its stores share).  Trampolines are not per engine: they depend on the
+signature alone and are shared by the process (``jit.trampoline_table``).
 All of it is thread-safe, so an Engine can be shared between threads.
 """
 from __future__ import annotations

@@ -677,7 +677,8 @@ HARNESS_WAT = """(module
 
 
 def test_harness_keeps_v128_inside_wasm_and_compares_it_bit_for_bit() -> None:
-    """Bridged exports, shimmed host imports, v128 global imports and exports, on both engines."""
+    """v128 arguments and results passed as bits on both engines (wasmtime's through its C API),
+    shimmed host imports, v128 global imports and exports."""
     from fuzzrt.engines.executor import Job, execute
     from fuzzrt.engines.plan import ExecPlan
     from fuzzrt.generators.case import Call
@@ -699,6 +700,8 @@ def test_harness_keeps_v128_inside_wasm_and_compares_it_bit_for_bit() -> None:
     [host_call] = ours.calls[1].host_calls
     assert host_call.args == ((V128, M128 - 8), (F32, f32(1.5)))
     assert dict((n, v) for n, _, v in ours.calls[2].state.globals)["eg"] == a
+    assert ref.calls[2].state.globals == ours.calls[2].state.globals   # a signalling-NaN lane, exact
+    assert ref.calls[1].results == ours.calls[1].results
     verdict = differential.check(wasm, ref, ours, False, True)
     verdict.merge(imports.check(ref, ours, False))
     assert not verdict.findings and verdict.inconclusive is None

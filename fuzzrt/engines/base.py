@@ -42,9 +42,6 @@ class EngineAdapter(abc.ABC):
     """
 
     name: str
-    #: whether ``call`` takes and returns v128 bits itself; if not, exports with v128 in their
-    #: type are called through a bridge module (wasmtime-py has no v128 at its API)
-    calls_v128: bool = False
 
     @abc.abstractmethod
     def session(self, plan: ExecPlan) -> Any:

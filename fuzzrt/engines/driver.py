@@ -2,11 +2,9 @@
 
 The same sequence for every engine, written once.  After instantiation and
 after every call it snapshots the exported globals, memories and tables.
-wasmtime-py cannot pass a v128 across its API, so for it exported functions
-with v128 in their type are called through a bridge module; the runtime's
-adapter passes v128 bits directly (``EngineAdapter.calls_v128``).  Host
-imports get a shim and v128 global imports a one-global module on both
-engines (see ``shim``); outcomes record each v128 as its 128 bits.  A call
+Both adapters pass v128 arguments and results as bits.  Host imports get a
+shim and v128 global imports a one-global module on both engines (see
+``shim``); outcomes record each v128 as its 128 bits.  A call
 that runs out of fuel, overflows the stack or hits a resource limit makes the
 rest of the case incomparable (the two engines count fuel and size frames
 differently), so the remaining calls are recorded as not run; so are the
@@ -30,8 +28,7 @@ from .host import HostLog, HostTrap, host_function, int_sig, needs_shim
 from .outcome import (HOST_TRAP, INCONCLUSIVE_KINDS, NOT_RUN, OK, PANIC, SKIPPED, STATUS_OK,
                       CallOutcome, MemoryState, Outcome, Panic, Snapshot, Status)
 from .plan import ExecPlan
-from .shim import (GLOBAL_EXPORT, SHIM_EXPORT, bridge_module, has_v128, join_values, shim_module, split_sig,
-                   split_values, v128_global_module)
+from .shim import GLOBAL_EXPORT, SHIM_EXPORT, shim_module, v128_global_module
 
 CallResolver = Callable[[list[tuple[str, Sequence[int]]]], list[Call]]
 """Chooses the calls when a case leaves them to the harness: [(export, param types)] -> calls."""
@@ -166,7 +163,6 @@ def run_case(adapter: EngineAdapter, wasm: bytes, calls: Sequence[Call] | None, 
             adapter.set_fuel(session, plan.fuel)
             instance = adapter.instantiate(session, module, externs)
             handles = [(e, adapter.export(session, instance, e.name)) for e in exports]
-            bridged = _bridge(adapter, session, handles)
         except Exception as exc:
             out.instantiate = _status(adapter, exc, "instantiate", out)
             out.init_host_calls = log.take()
@@ -177,7 +173,6 @@ def run_case(adapter: EngineAdapter, wasm: bytes, calls: Sequence[Call] | None, 
         digests = MemoryDigests()
         out.init_state = snapshot(adapter, session, handles, plan.capture_memory, digests)
         funcs_by_name = {d.name: h for d, h in handles if d.kind == FUNC}
-        funcs_by_name.update(bridged)
         sigs = {e.name: e.sig for e in exports if e.kind == FUNC}
         for i, call in enumerate(calls):
             sig = sigs.get(call.export)
@@ -195,32 +190,13 @@ def run_case(adapter: EngineAdapter, wasm: bytes, calls: Sequence[Call] | None, 
         out.seconds = perf_counter() - start
 
 
-def _bridge(adapter: EngineAdapter, session: Any, handles: list[tuple[ExternDesc, Any]]) -> dict[str, Any]:
-    """The bridge's function per exported function with v128 in its type (none: no bridge)."""
-    if adapter.calls_v128:
-        return {}
-    wide = [(d, h) for d, h in handles if d.kind == FUNC and d.sig is not None and has_v128(d.sig)]
-    if not wide:
-        return {}
-    module = adapter.compile(session, bridge_module(tuple((d.name, d.sig) for d, _ in wide)))
-    bridge = adapter.instantiate(session, module, [h for _, h in wide])
-    return {d.name: adapter.export(session, bridge, d.name) for d, _ in wide}
-
-
-def _call(adapter: EngineAdapter, session: Any, func: Any, sig: FuncSig, args: list[int]) -> tuple[int, ...]:
-    """Results of one call; a function with v128 in its type is its bridge, called with i64 halves."""
-    if adapter.calls_v128 or not has_v128(sig):
-        return adapter.call(session, func, sig, args)
-    return join_values(sig.results, adapter.call(session, func, split_sig(sig), split_values(sig.params, args)))
-
-
 def _run_call(adapter: EngineAdapter, session: Any, func: Any, sig: FuncSig, call: Call, log: HostLog,
               handles: list[tuple[ExternDesc, Any]], plan: ExecPlan, out: Outcome,
               digests: MemoryDigests) -> CallOutcome:
     results: tuple[int, ...] = ()
     try:
         adapter.set_fuel(session, plan.fuel)
-        results = _call(adapter, session, func, sig, [b for _, b in call.args])
+        results = adapter.call(session, func, sig, [b for _, b in call.args])
         status = STATUS_OK
     except Exception as exc:
         status = _status(adapter, exc, f"call {call.export}", out)

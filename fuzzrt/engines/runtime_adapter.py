@@ -62,7 +62,6 @@ def describe(ext: Any) -> dict[str, Any]:
 
 class RuntimeEngine(EngineAdapter):
     name = "runtime"
-    calls_v128 = True  # ``call_vals`` carries v128 bits: no bridge module, one compile less per case
 
     def __init__(self) -> None:
         self._engines: dict[tuple[int, bool], rt.Engine] = {}

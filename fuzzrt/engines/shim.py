@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from runtime.syntax.types import F32, F64, I64, V128, FuncSig
+from runtime.syntax.types import F32, F64, V128, FuncSig
 
 from .host import int_sig
 
@@ -106,98 +106,10 @@ def shim_module(sig: FuncSig) -> bytes:
     ))
 
 
-# --- v128 exports and globals -------------------------------------------------------------
+# --- v128 globals ----------------------------------------------------------------------
 
 #: the export of ``v128_global_module``
 GLOBAL_EXPORT = "g"
-#: the module name a bridge imports the fuzzed instance's functions from
-BRIDGE_IMPORT_MODULE = "fuzzed"
-_M64 = 0xFFFF_FFFF_FFFF_FFFF
-
-
-def has_v128(sig: FuncSig) -> bool:
-    return V128 in sig.params or V128 in sig.results
-
-
-def _split_types(types: tuple[int, ...]) -> tuple[int, ...]:
-    out: list[int] = []
-    for t in types:
-        out += (I64, I64) if t == V128 else (t,)
-    return tuple(out)
-
-
-def split_sig(sig: FuncSig) -> FuncSig:
-    """The type a bridge exports for ``sig``: every v128 becomes two i64 halves, low first."""
-    return FuncSig(_split_types(sig.params), _split_types(sig.results))
-
-
-def split_values(types: tuple[int, ...], bits: list[int]) -> list[int]:
-    """Values of ``types`` as the bridge takes them (a v128's 128 bits as two 64-bit halves)."""
-    out: list[int] = []
-    for t, b in zip(types, bits):
-        out += (b & _M64, b >> 64) if t == V128 else (b,)
-    return out
-
-
-def join_values(types: tuple[int, ...], words: tuple[int, ...]) -> tuple[int, ...]:
-    """The inverse of ``split_values``: the bridge's results as values of ``types``."""
-    out = []
-    it = iter(words)
-    for t in types:
-        out.append(next(it) | next(it) << 64 if t == V128 else next(it))
-    return tuple(out)
-
-
-@lru_cache(maxsize=256)
-def bridge_module(funcs: tuple[tuple[str, FuncSig], ...]) -> bytes:
-    """A module importing each ``(name, sig)`` from ``BRIDGE_IMPORT_MODULE`` and exporting, under
-    the same name, a function of type ``split_sig(sig)`` that calls it.
-
-    This is how the harness calls a fuzzed function with v128 in its type
-    without a v128 crossing either engine's API: the v128 values are built
-    and taken apart inside wasm, with exact lane moves.
-    """
-    types, imports, funcs_sec, exports, codes = [], [], [], [], []
-    n = len(funcs)
-    for k, (name, sig) in enumerate(funcs):
-        types += [_functype(sig), _functype(split_sig(sig))]
-        imports.append(_name(BRIDGE_IMPORT_MODULE) + _name(name) + b"\x00" + _uleb(2 * k))
-        funcs_sec.append(_uleb(2 * k + 1))
-        exports.append(_name(name) + b"\x00" + _uleb(n + k))
-        body = bytearray()
-        j = 0
-        for t in sig.params:
-            if t == V128:
-                body += _V128_ZERO
-                for lane in (0, 1):
-                    body += bytes([_LOCAL_GET]) + _uleb(j + lane) + _REPLACE_I64 + bytes([lane])
-                j += 2
-            else:
-                body += bytes([_LOCAL_GET]) + _uleb(j)
-                j += 1
-        body += bytes([_CALL]) + _uleb(k)
-        locals_decl: list[bytes] = []
-        if V128 in sig.results:
-            locals_decl = [b"\x01" + bytes([t]) for t in sig.results]
-            for r in reversed(range(len(sig.results))):
-                body += bytes([_LOCAL_SET]) + _uleb(j + r)
-            for r, t in enumerate(sig.results):
-                if t == V128:
-                    for lane in (0, 1):
-                        body += bytes([_LOCAL_GET]) + _uleb(j + r) + _EXTRACT_I64 + bytes([lane])
-                else:
-                    body += bytes([_LOCAL_GET]) + _uleb(j + r)
-        body.append(_END)
-        code = _vec(locals_decl) + bytes(body)
-        codes.append(_uleb(len(code)) + code)
-    return b"".join((
-        b"\0asm\x01\0\0\0",
-        _section(1, _vec(types)),
-        _section(2, _vec(imports)),
-        _section(3, _vec(funcs_sec)),
-        _section(7, _vec(exports)),
-        _section(10, _vec(codes)),
-    ))
 
 
 @lru_cache(maxsize=2)

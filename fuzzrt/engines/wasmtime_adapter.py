@@ -9,9 +9,10 @@ settles such disagreements with ``wasm-tools validate`` (see
 ``oracles.validation``).
 
 wasmtime-py converts f32 values to Python floats, which quiets signalling
-NaNs, so calls and global reads go through wasmtime's C API directly
-(``wasmtime._ffi``, the bindings the package itself uses): arguments are
-written into and results read out of ``wasmtime_val_t`` unions as integers.
+NaNs, and has no v128 at all, so calls and global reads go through wasmtime's C
+API directly (``wasmtime._ffi``, the bindings the package itself uses):
+arguments are written into and results read out of ``wasmtime_val_t`` unions as
+integers, a v128 as its 16 bytes.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ _DISABLED = (
     "shared_memory", "parallel_compilation",
 )
 _KIND = {I32: ffi.WASMTIME_I32.value, I64: ffi.WASMTIME_I64.value, F32: ffi.WASMTIME_F32.value,
-         F64: ffi.WASMTIME_F64.value, FUNCREF: ffi.WASMTIME_FUNCREF.value,
+         F64: ffi.WASMTIME_F64.value, V128: ffi.WASMTIME_V128.value, FUNCREF: ffi.WASMTIME_FUNCREF.value,
          EXTERNREF: ffi.WASMTIME_EXTERNREF.value}
 _VALTYPES = {I32: wasmtime.ValType.i32(), I64: wasmtime.ValType.i64(), F32: wasmtime.ValType.f32(),
              F64: wasmtime.ValType.f64(), FUNCREF: wasmtime.ValType.funcref(),
@@ -47,6 +48,7 @@ _VALTYPES = {I32: wasmtime.ValType.i32(), I64: wasmtime.ValType.i64(), F32: wasm
 _ZERO = {I32: 0, I64: 0, F32: 0.0, F64: 0.0, FUNCREF: None, EXTERNREF: None}
 _M32 = 0xFFFF_FFFF
 _M64 = 0xFFFF_FFFF_FFFF_FFFF
+_M128 = (1 << 128) - 1
 #: phrases of wasmtime errors that are resource limits, not rejections of the module
 _RESOURCE_PHRASES = ("limit", "out of memory", "failed to allocate", "reservation", "cannot allocate",
                      "too large", "exceeds", "insufficient")
@@ -68,7 +70,7 @@ def _read(store: wasmtime.Store, t: int, raw: Any) -> int:
         return raw.of.i32 & _M32
     if t == I64 or t == F64:
         return raw.of.i64 & _M64
-    if t == V128:  # exported v128 globals: the C API's 16 bytes, little-endian like the lanes
+    if t == V128:  # the C API's 16 bytes, little-endian like the lanes
         return int.from_bytes(bytes(raw.of.v128), "little")
     nonnull = (raw.of.funcref.store_id if t == FUNCREF else raw.of.externref.store_id) != 0
     ffi.wasmtime_val_unroot(ctypes.byref(raw))
@@ -204,6 +206,8 @@ class WasmtimeEngine(EngineAdapter):
                 slot.of.i32 = _signed(bits & _M32, 32)
             elif t == I64 or t == F64:
                 slot.of.i64 = _signed(bits & _M64, 64)
+            elif t == V128:
+                slot.of.v128[:] = (bits & _M128).to_bytes(16, "little")
             # reference arguments are null: the zeroed union is the null reference
         results = (ffi.wasmtime_val_t * max(nresults, 1))()
         with enter_wasm(session) as trap:

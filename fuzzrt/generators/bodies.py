@@ -141,7 +141,10 @@ class BodyBuilder:
         self.ctx = ctx
         self.c = c
         self.sig = sig
+        #: the locals the body may read and write: the parameters and the declared locals
         self.locals: list[int] = list(sig.params) + list(local_types)
+        #: types of the harness's own locals, numbered after ``locals`` (see ``scratch``)
+        self._scratch_types: list[int] = []
         self.code: list[tuple] = []
         self.frames: list[Frame] = []
         self.budget = budget
@@ -164,7 +167,7 @@ class BodyBuilder:
         self.body(frame)
         self.frames.pop()
         self.code.append((OP["end"], None))
-        declared = self.locals[len(self.sig.params):]
+        declared = self.locals[len(self.sig.params):] + self._scratch_types
         locals_rle: list[tuple[int, int]] = []
         for t in declared:
             if locals_rle and locals_rle[-1][1] == t:
@@ -302,11 +305,18 @@ class BodyBuilder:
         self.emit(OP["v128.bitselect"] if t == V128 else OP["select"])
 
     def scratch(self, t: int, role: str) -> int:
+        """A local for the generator's own sequences, one per type and role.
+
+        Never offered to the body as an ordinary local: the NaN scratch keeps
+        the raw, uncanonicalised value after ``canonicalize``, and a
+        ``local.get`` of it would carry engine-dependent NaN bits into the
+        results (the differential target reported two false findings that way).
+        """
         key = (t, role)
         idx = self._scratch.get(key)
         if idx is None:
-            idx = self._scratch[key] = len(self.locals)
-            self.locals.append(t)
+            idx = self._scratch[key] = len(self.locals) + len(self._scratch_types)
+            self._scratch_types.append(t)
         return idx
 
     # -- expressions -----------------------------------------------------------------

@@ -278,7 +278,7 @@ class BodyBuilder:
     # -- operators -----------------------------------------------------------------
     def apply(self, op: int, result: int) -> None:
         self.emit(op, self.lane_immediate(op))
-        if self.ctx.canonicalize_nans and op in NAN_NONDETERMINISTIC_OPS:
+        if op in NAN_NONDETERMINISTIC_OPS:
             self.canonicalize(result, _NAN_KIND[op] or result)
 
     def lane_immediate(self, op: int) -> object:

@@ -95,7 +95,7 @@ class _ModuleBuilder:
         self.c = c
         self.features = features
         self.sizes = sizes
-        self.ctx = ModuleContext(features=features, canonicalize_nans=not c.flag(0.15))
+        self.ctx = ModuleContext(features=features)
         self.valtypes = self.ctx.valtypes()
         self.module = Module()
         self.ref_func_globals: list[int] = []
@@ -141,7 +141,7 @@ class _ModuleBuilder:
         config = {
             "features": asdict(features),
             "sizes": asdict(self.sizes),
-            "canonicalize_nans": ctx.canonicalize_nans,
+            "canonicalize_nans": True,
             "funcs": nfuncs,
             "instructions": sum(len(f.body) for f in module.funcs[:nfuncs]),
             "memory": list(ctx.memory) if ctx.memory else None,
@@ -153,7 +153,7 @@ class _ModuleBuilder:
             "loop_fuel": LOOP_FUEL,
             "call_fuel": CALL_FUEL,
         }
-        return BuiltModule(module, self.calls, ctx.canonicalize_nans, config)
+        return BuiltModule(module, self.calls, True, config)
 
     # -- module-level items ----------------------------------------------------------
     def memory(self, c: Chooser) -> None:

@@ -34,7 +34,6 @@ CALL_FUEL = 200
 @dataclass(slots=True)
 class ModuleContext:
     features: Features
-    canonicalize_nans: bool
     #: the type section (deduplicated)
     types: list[FuncSig] = field(default_factory=list)
     #: signature of each generated (internal) function, by function index

@@ -13,8 +13,10 @@
   the right choice for a libFuzzer campaign that wants throughput.
 
 Generated modules carry ``calls`` (exports ``f0..`` with edge-biased
-arguments), and ``canonical_nans`` tells whether float results were
-canonicalised (then NaN bits must match exactly).
+arguments). Every result of an operator whose NaN bits the spec leaves open
+is canonicalised (``canonical_nans``: NaN bits must match exactly): a NaN's
+bits can flow into integers through reinterpretation, v128 lanes or memory,
+where the oracle could not tell an allowed NaN difference from a bug.
 """
 from __future__ import annotations
 

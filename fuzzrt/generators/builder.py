@@ -61,7 +61,6 @@ class Sizes:
 class BuiltModule:
     module: Module
     calls: list[Call]
-    canonical_nans: bool
     config: dict[str, Any]
 
 
@@ -153,7 +152,7 @@ class _ModuleBuilder:
             "loop_fuel": LOOP_FUEL,
             "call_fuel": CALL_FUEL,
         }
-        return BuiltModule(module, self.calls, True, config)
+        return BuiltModule(module, self.calls, config)
 
     # -- module-level items ----------------------------------------------------------
     def memory(self, c: Chooser) -> None:

@@ -41,6 +41,15 @@ def test_warm_compile_skips_codegen_and_runs_the_same(tmp_path, monkeypatch) -> 
                                                rt.TrapCode.INTEGER_DIVISION_BY_ZERO)
 
 
+def test_an_entry_that_is_not_an_object_file_is_compiled_again(tmp_path) -> None:
+    """A damaged or foreign entry never reaches the linker: it is recompiled and replaced."""
+    cold = _run(_engine(tmp_path))
+    [entry] = list(tmp_path.rglob("*.o"))
+    entry.write_bytes(b"not an object file")
+    assert _run(_engine(tmp_path)) == cold
+    assert entry.read_bytes().startswith(b"\x7fELF")
+
+
 def test_options_that_change_code_change_the_key(tmp_path) -> None:
     for opts in ({}, {"consume_fuel": True}, {"epoch_interruption": True}, {"opt_level": 1},
                  {"opt_level": 1}):

@@ -136,8 +136,8 @@ def emit_object(ir_text: str, opt_level: int) -> bytes:
     return obj
 
 
-def load_object(objs: list[bytes], exported: list[str]) -> NativeCode:
-    """Link object files into the process as one library; return the addresses of ``exported``."""
+def load_object(obj: bytes, exported: list[str]) -> NativeCode:
+    """Link an object file into the process as a library of its own; return the addresses of ``exported``."""
     global _lljit
     with _lock:
         _init()
@@ -145,9 +145,7 @@ def load_object(objs: list[bytes], exported: list[str]) -> NativeCode:
             cpu, features = host_cpu()
             _lljit = llvm.create_lljit_compiler(llvm.Target.from_default_triple().create_target_machine(
                 cpu=cpu, features=features, opt=2, codemodel=CODE_MODEL, reloc="pic"))
-        builder = llvm.JITLibraryBuilder().add_current_process()
-        for obj in objs:
-            builder.add_object_img(obj)
+        builder = llvm.JITLibraryBuilder().add_current_process().add_object_img(obj)
         for name in exported:
             builder.export_symbol(name)
         try:

@@ -10,7 +10,6 @@ depend on the signature alone and are shared by the whole process (see
 from __future__ import annotations
 
 import ctypes
-import struct
 from dataclasses import dataclass
 
 from llvmlite import ir
@@ -79,41 +78,21 @@ class ModuleCompiler:
         return str(main)
 
 
-_OBJS_MAGIC = b"FZOB"
-
-
-def _pack(objs: list[bytes]) -> bytes:
-    out = [_OBJS_MAGIC, struct.pack("<I", len(objs))]
-    for o in objs:
-        out += [struct.pack("<Q", len(o)), o]
-    return b"".join(out)
-
-
-def _unpack(blob: bytes) -> list[bytes] | None:
-    """The objects of a cache entry, or None if it is not one we wrote (then recompile)."""
-    if blob[:4] != _OBJS_MAGIC or len(blob) < 8:
-        return None
-    (count,), pos, objs = struct.unpack_from("<I", blob, 4), 8, []
-    for _ in range(count):
-        if pos + 8 > len(blob):
-            return None
-        (n,) = struct.unpack_from("<Q", blob, pos)
-        objs.append(blob[pos + 8:pos + 8 + n])
-        pos += 8 + n
-    return objs if pos == len(blob) else None
+#: the first bytes of every object file the backend emits (ELF); a cache entry without them is
+#: not one we wrote, and is compiled again rather than handed to the linker
+_OBJECT_MAGIC = b"\x7fELF"
 
 
 def compile_module(module: Module, opts: CodegenOptions, opt_level: int,
                    wasm: bytes | None = None, cache: CodeCache | None = None) -> CompiledModule:
     """Compile ``module``; with a ``cache`` (and its ``wasm`` bytes) reuse or store the object code."""
     key = cache.key(wasm, (opts, opt_level)) if cache is not None and wasm is not None else None
-    blob = cache.get(key) if key is not None else None
-    objs = _unpack(blob) if blob is not None else None
-    if objs is None:
-        objs = [emit_object(ModuleCompiler(module, opts).build(), opt_level)]
+    obj = cache.get(key) if key is not None else None
+    if obj is None or not obj.startswith(_OBJECT_MAGIC):
+        obj = emit_object(ModuleCompiler(module, opts).build(), opt_level)
         if key is not None:
-            cache.put(key, _pack(objs))
-    native = load_object(objs, [FUNCS_SYMBOL])
+            cache.put(key, obj)
+    native = load_object(obj, [FUNCS_SYMBOL])
     n = len(module.funcs)
     funcs = list((ctypes.c_uint64 * n).from_address(native.address(FUNCS_SYMBOL))) if n else []
     return CompiledModule(native, funcs)

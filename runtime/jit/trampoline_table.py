@@ -63,7 +63,7 @@ class TrampolineTable:
             names = [f"{self._prefix}{len(self._entries) + i}" for i in range(len(missing))]
             for name, sig in zip(names, missing):
                 self._build(mod, name, sig)
-            native = load_object([emit_object(str(mod), TRAMPOLINE_OPT_LEVEL)], names)
+            native = load_object(emit_object(str(mod), TRAMPOLINE_OPT_LEVEL), names)
             for sig, name in zip(missing, names):
                 self._entries[sig] = (native, native.address(name))
 
